@@ -1,0 +1,43 @@
+# Two entry points (see README): `make demo` and `make test`. Both create .venv/ and install the kit
+# into it on first use; a stamp keyed on pyproject.toml makes a second run skip the install.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export MPLBACKEND ?= Agg
+
+.PHONY: demo test install release check selftest nbval lab clean
+
+demo: $(STAMP)  ## release the notebooks and autograde the bundled sample submissions
+	$(PY) -m autograder demo
+
+test: $(STAMP)  ## the whole test suite (units, selftest, release sync, nbval, demo end to end)
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+release: $(STAMP)  ## regenerate notebooks/ from solutions/
+	$(PY) -m autograder release
+
+check: $(STAMP)  ## notebooks/ in sync with solutions/
+	$(PY) -m autograder release --check
+
+selftest: $(STAMP)
+	$(PY) -m autograder selftest
+
+nbval: $(STAMP)  ## re-execute every solution notebook in the fast profile
+	COURSE_PROFILE=fast $(PY) -m pytest --nbval-lax --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider solutions/
+
+lab: $(STAMP)  ## JupyterLab on the student release
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db autograder/grades.csv autograder/report.txt

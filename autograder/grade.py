@@ -1,0 +1,212 @@
+"""Autograding a class: one folder per student, one sub-folder per assignment.
+
+``SUBMISSIONS/<student>/<assignment>/<assignment>.ipynb``  ->  nbgrader autograde + feedback, then a CSV
+of points per student and assignment and a printed table.
+
+Each (student, assignment) goes through :func:`grade_submission`, which never raises: a broken
+submission becomes an :class:`Outcome` with score 0 and a one-line reason, and the batch goes on. A
+re-grade first removes the earlier submission from the gradebook, so no stale score survives.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import course, preflight, release
+
+STATUS_OK = "graded"
+STATUS_PROBLEM = "problem"  # preflight failed, scored 0
+STATUS_ERROR = "error"  # nbgrader could not grade it, scored 0
+STATUS_ABSENT = "absent"  # nothing submitted, scored 0
+
+
+@dataclass
+class Outcome:
+    """The result of grading one student's notebook for one assignment."""
+
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    manual_max: float
+    status: str
+    reason: str = ""
+    seconds: float = 0.0
+    cells: dict[str, float] = field(default_factory=dict)
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+    line = lines[-1] if lines else "unknown error"
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _forget_submission(workspace: course.Workspace, assignment: str, student: str) -> None:
+    """Remove any earlier submission of ``student`` for ``assignment`` (gradebook and folders)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{workspace.gradebook}") as gb:
+        try:
+            gb.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+    for base in (workspace.submitted, workspace.autograded, workspace.feedback):
+        shutil.rmtree(base / student / assignment, ignore_errors=True)
+
+
+def _read_scores(workspace: course.Workspace, assignment: str, student: str) -> dict[str, float]:
+    """Autograded points per grade cell, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    auto_ids = {c.grade_id for c in course.graded_cells(assignment) if c.autograded}
+    with Gradebook(f"sqlite:///{workspace.gradebook}") as gb:
+        submission = gb.find_submission(assignment, student)
+        scores = {}
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                if grade.name in auto_ids:
+                    scores[grade.name] = float(grade.auto_score or 0.0)
+    return scores
+
+
+def grade_submission(
+    student: str, assignment: str, folder: Path, workspace: course.Workspace, feedback: bool = True
+) -> Outcome:
+    """Autograde ``folder`` (the student's submission for ``assignment``). Never raises."""
+    auto_max, manual_max = course.max_points(assignment)
+    start = time.perf_counter()
+
+    def done(status: str, reason: str, cells: dict[str, float] | None = None) -> Outcome:
+        cells = cells or {}
+        return Outcome(student, assignment, sum(cells.values()), auto_max, manual_max, status, reason,
+                       round(time.perf_counter() - start, 2), cells)
+
+    try:
+        _forget_submission(workspace, assignment, student)
+        found = preflight.find_notebook(folder, assignment)
+        if found.notebook is None:
+            status = STATUS_ABSENT if not folder.is_dir() else STATUS_PROBLEM
+            return done(status, found.reason)
+        problem = preflight.check_notebook(found.notebook)
+        if problem:
+            return done(STATUS_PROBLEM, problem)
+
+        target = workspace.submitted / student / assignment
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(found.notebook, target / f"{assignment}.ipynb")
+
+        api = course.nbgrader_api(workspace.config())
+        result = api.autograde(assignment, student, force=True, create=True)
+        if not result["success"]:
+            _forget_submission(workspace, assignment, student)
+            return done(STATUS_ERROR, "autograding failed: " + _one_line(result.get("error") or result.get("log", "")))
+        cells = _read_scores(workspace, assignment, student)
+        if feedback:
+            fb = api.generate_feedback(assignment, student, force=True)
+            if not fb["success"]:
+                return done(STATUS_OK, "graded, but feedback failed: " + _one_line(fb.get("error") or ""), cells)
+        return done(STATUS_OK, found.reason, cells)
+    except Exception as exc:  # the batch must go on whatever one submission does
+        return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {_one_line(str(exc) or traceback.format_exc())}")
+
+
+def discover(submissions: Path, assignments: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
+    """(students, assignments to grade, problems) found in a submissions folder."""
+    problems: list[str] = []
+    students = []
+    for entry in sorted(submissions.iterdir()):
+        if not entry.is_dir():
+            problems.append(f"ignored {entry.name!r}: not a student folder")
+        elif not preflight.valid_student_id(entry.name):
+            problems.append(f"ignored folder {entry.name!r}: not a valid student id")
+        else:
+            students.append(entry.name)
+    known = course.assignments()
+    if assignments:
+        unknown = [a for a in assignments if a not in known]
+        if unknown:
+            raise SystemExit(f"unknown assignment(s) {unknown}; known: {known}")
+        wanted = assignments
+    else:
+        wanted = [a for a in known if any((submissions / s / a).exists() for s in students)]
+    return students, wanted, problems
+
+
+def grade_class(
+    submissions: Path,
+    workspace: course.Workspace | None = None,
+    assignments: list[str] | None = None,
+    feedback: bool = True,
+    progress: bool = True,
+) -> tuple[list[Outcome], list[str]]:
+    """Grade every student folder in ``submissions``; returns the outcomes and batch-level notes."""
+    workspace = workspace or course.Workspace.default()
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    students, wanted, notes = discover(submissions, assignments)
+    outcomes: list[Outcome] = []
+    with tempfile.TemporaryDirectory(prefix="grade-release-") as tmp:
+        for assignment in wanted:
+            # Register the assignment from solutions/ in this gradebook (source cells, hidden tests).
+            release.generate(assignment, workspace, Path(tmp))
+    jobs = [(s, a) for a in wanted for s in students]
+    for i, (student, assignment) in enumerate(jobs, 1):
+        outcome = grade_submission(student, assignment, submissions / student / assignment, workspace, feedback)
+        outcomes.append(outcome)
+        if progress:
+            print(f"[{i}/{len(jobs)}] {student} {assignment}: {outcome.score:g}/{outcome.max_score:g} "
+                  f"{outcome.status}{' - ' + outcome.reason if outcome.reason else ''} ({outcome.seconds:.1f}s)",
+                  flush=True)
+    return outcomes, notes
+
+
+def write_csv(outcomes: list[Outcome], path: Path) -> None:
+    """One row per student and assignment (atomic write)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fields = ["student", "assignment", "score", "max_score", "manual_max", "status", "reason", "seconds"]
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        for o in outcomes:
+            row = {k: v for k, v in asdict(o).items() if k in fields}
+            writer.writerow(row)
+    tmp.replace(path)
+
+
+def format_table(outcomes: list[Outcome]) -> str:
+    """A student x assignment table of autograded points, followed by the reasons for any problems."""
+    students = sorted({o.student for o in outcomes})
+    assignments = sorted({o.assignment for o in outcomes})
+    by_key = {(o.student, o.assignment): o for o in outcomes}
+    header = ["student", *assignments, "total"]
+    rows = []
+    for s in students:
+        row, total, total_max = [s], 0.0, 0.0
+        for a in assignments:
+            o = by_key.get((s, a))
+            if o is None:
+                row.append("-")
+                continue
+            mark = "" if o.status == STATUS_OK else " !"
+            row.append(f"{o.score:g}/{o.max_score:g}{mark}")
+            total, total_max = total + o.score, total_max + o.max_score
+        row.append(f"{total:g}/{total_max:g}")
+        rows.append(row)
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    fmt = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))  # noqa: E731
+    lines = [fmt(header), fmt(["-" * w for w in widths]), *map(fmt, rows)]
+    manual = {o.assignment: o.manual_max for o in outcomes if o.manual_max}
+    if manual:
+        pending = ", ".join(f"{a}: {m:g}" for a, m in sorted(manual.items()))
+        lines.append(f"\nAutograded points only; manually graded points still to add in formgrader ({pending}).")
+    notes = [o for o in outcomes if o.reason]
+    if notes:
+        lines.append("\n! = not graded normally. Notes:")
+        lines += [f"  {o.student}/{o.assignment}: [{o.status}] {o.reason}" for o in notes]
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""nbgrader configuration for the course.
+
+Used by ``python -m autograder`` and by the plain ``nbgrader`` command line / formgrader when run from
+this folder (``cd autograder && nbgrader ...``). Paths are absolute, derived from this file's place, so the
+course root is the repository whatever the working directory.
+
+Course layout (see ../shared/COURSE_SPEC.md):
+    solutions/<id>/<id>.ipynb    nbgrader's source
+    notebooks/<id>/<id>.ipynb    nbgrader's release (generated, committed)
+    autograder/submitted|autograded|feedback/<student>/<id>/   working folders (git-ignored)
+    autograder/gradebook.db      the gradebook (git-ignored)
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (provided by traitlets when the file is loaded)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.course_id = "deep-learning-course-kit"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.submitted_directory = "autograder/submitted"
+c.CourseDirectory.autograded_directory = "autograder/autograded"
+c.CourseDirectory.feedback_directory = "autograder/feedback"
+c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograder' / 'gradebook.db'}"
+# Only the notebooks travel; results, caches and checkpoints a run might leave are not copied around.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.pt", "*.json", "*.png",
+]
+
+# --- generating the release -------------------------------------------------------------------
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# --- executing submissions --------------------------------------------------------------------
+# Per-cell wall-clock limit. Grading runs in the fast profile (NBGRADER_EXECUTION implies it), where
+# no cell of a solution takes more than a few seconds; a cell that hangs is interrupted and scored 0.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.Execute.execute_retries = 0
+# Output limits: a cell printing a novel is cut to its first lines, a traceback to its last frames.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# A student who deletes a grade cell gets it back, run, and scored: never a silent 0.
+c.OverwriteCells.add_missing_cells = True
+
+# nbgrader counts any stderr output of a grade cell as a failure, and torch emits UserWarnings on
+# stderr. DemoteStderr turns stderr *stream* output into stdout before the scores are saved, so a warning
+# never costs points; a real failure still raises, which is an ``error`` output and still scores 0.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "autograder.preprocessors.DemoteStderr",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# --- feedback -----------------------------------------------------------------------------------
+# Feedback goes back to students: hidden test source, and tracebacks that would quote it, are removed.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.preprocessors.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

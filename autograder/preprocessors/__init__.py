@@ -1,0 +1,6 @@
+"""nbgrader preprocessors added by the course (one per file, as in nbgrader's own package)."""
+
+from .demote_stderr import DemoteStderr
+from .hide_hidden_tests import HideHiddenTests
+
+__all__ = ["DemoteStderr", "HideHiddenTests"]

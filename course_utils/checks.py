@@ -1,0 +1,106 @@
+"""Assertions for test cells.
+
+Every failure message names the thing checked, what was expected and what the student's code gave,
+so that a failing test cell reads as feedback rather than as a bare ``AssertionError``::
+
+    expect_equal(add_with_rnn(39, 50), 89, "add_with_rnn(39, 50)")
+    # AssertionError: add_with_rnn(39, 50): expected 89, got 88
+
+The helpers accept numbers, numpy arrays and torch tensors alike, so that tests do not demand one
+particular container type.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+
+class CheckFailure(AssertionError):
+    """A test-cell check failed; the message is written for the student."""
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = repr(value)
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, threshold=40, max_line_width=100)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    """Convert a number, list, numpy array or torch tensor to a numpy array (on the CPU, detached)."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def expect_true(condition: Any, message: str) -> None:
+    """Fail with ``message`` unless ``condition`` is truthy."""
+    if not bool(condition):
+        raise CheckFailure(message)
+
+
+def expect_equal(got: Any, expected: Any, what: str) -> None:
+    """Exact equality of two python values (ints, strings, lists, dicts ...)."""
+    if not (got == expected):
+        raise CheckFailure(f"{what}: expected {_short(expected)}, got {_short(got)}")
+
+
+def expect_type(got: Any, types: type | tuple[type, ...], what: str) -> None:
+    """``got`` is an instance of ``types``."""
+    if not isinstance(got, types):
+        names = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        raise CheckFailure(f"{what}: expected a {names}, got {type(got).__name__} ({_short(got)})")
+
+
+def expect_shape(got: Any, shape: Sequence[int], what: str) -> None:
+    """``got`` (array or tensor) has exactly ``shape``."""
+    actual = tuple(to_numpy(got).shape) if not hasattr(got, "shape") else tuple(got.shape)
+    if actual != tuple(shape):
+        raise CheckFailure(f"{what}: expected shape {tuple(shape)}, got shape {actual}")
+
+
+def expect_array_equal(got: Any, expected: Any, what: str) -> None:
+    """Same shape and the same values, element by element (dtype may differ: 1 == 1.0)."""
+    g, e = to_numpy(got), to_numpy(expected)
+    if g.shape != e.shape:
+        raise CheckFailure(
+            f"{what}: expected shape {e.shape}, got shape {g.shape}\n"
+            f"  expected: {_short(e)}\n  got:      {_short(g)}"
+        )
+    if not np.array_equal(g, e):
+        bad = np.argwhere(g != e)
+        first = tuple(int(i) for i in bad[0]) if bad.size else ()
+        raise CheckFailure(
+            f"{what}: {len(bad)} of {e.size} entries differ (first at index {first})\n"
+            f"  expected: {_short(e)}\n  got:      {_short(g)}"
+        )
+
+
+def rel_error(x: Any, y: Any) -> float:
+    """CS231n's relative error: max |x - y| / max(1e-8, |x| + |y|)."""
+    a, b = to_numpy(x).astype(np.float64), to_numpy(y).astype(np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def expect_close(got: Any, expected: Any, what: str, atol: float = 1e-6, rtol: float = 1e-6) -> None:
+    """Numerically close, element by element: ``|got - expected| <= atol + rtol * |expected|``."""
+    g, e = to_numpy(got).astype(np.float64), to_numpy(expected).astype(np.float64)
+    if g.shape != e.shape:
+        raise CheckFailure(f"{what}: expected shape {e.shape}, got shape {g.shape}")
+    if not np.all(np.isfinite(g)):
+        raise CheckFailure(f"{what}: got non-finite values: {_short(g)}")
+    if not np.allclose(g, e, atol=atol, rtol=rtol):
+        err = float(np.max(np.abs(g - e))) if g.size else 0.0
+        raise CheckFailure(
+            f"{what}: maximum error {err:.3g} exceeds the tolerance (atol={atol:g}, rtol={rtol:g})\n"
+            f"  expected: {_short(e)}\n  got:      {_short(g)}"
+        )
+
+
+def expect_binary(got: Any, what: str) -> None:
+    """Every entry is 0 or 1."""
+    g = to_numpy(got)
+    if not np.all((g == 0) | (g == 1)):
+        raise CheckFailure(f"{what}: expected only 0s and 1s, got {_short(g)}")

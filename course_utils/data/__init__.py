@@ -1,0 +1,22 @@
+"""Data sets used by the notebooks, loaded from the data root (:func:`course_utils.paths.data_root`).
+
+- :func:`fashion_mnist` -- torchvision's ``FashionMNIST`` (downloaded, with checksums, when missing);
+- :func:`imdb_reviews`  -- the Large Movie Review Dataset v1.0 from the official archive (checksum
+  verified), or an already extracted ``aclImdb/`` folder in the data root, used as is.
+
+Offline with no data present, both raise :class:`DataUnavailable`, naming the file that is missing and
+how to get it, instead of hanging on the network.
+"""
+
+from .errors import DataUnavailable
+from .fashion_mnist import FASHION_MNIST_CLASSES, fashion_mnist
+from .imdb import IMDB_ARCHIVE_MD5, IMDB_URL, imdb_reviews
+
+__all__ = [
+    "DataUnavailable",
+    "FASHION_MNIST_CLASSES",
+    "fashion_mnist",
+    "IMDB_ARCHIVE_MD5",
+    "IMDB_URL",
+    "imdb_reviews",
+]

@@ -1,0 +1,54 @@
+"""Where data and derived files live.
+
+- The **data root** (``COURSE_DATA_DIR``) holds the data sets in their usual layouts
+  (``FashionMNIST/raw/...``, ``aclImdb/...``). It may be a read-only shared copy: nothing here
+  writes into it unless a download is needed.
+- The **cache folder** (``COURSE_CACHE_DIR``) holds everything derived (vocabularies, encoded arrays,
+  checkpoints, fast-profile results), keyed by the parameters that made it.
+
+Both default to per-user folders (``$XDG_CACHE_HOME/course-kit/...`` or ``~/.cache/course-kit/...``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _user_cache_base() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "course-kit"
+
+
+def data_root() -> Path:
+    """The data root: ``COURSE_DATA_DIR`` or ``~/.cache/course-kit/data``. Not created here."""
+    env = os.environ.get("COURSE_DATA_DIR")
+    return Path(env).expanduser().resolve() if env else _user_cache_base() / "data"
+
+
+def cache_dir(*parts: str) -> Path:
+    """A folder under the cache root (``COURSE_CACHE_DIR`` or ``~/.cache/course-kit/cache``), created."""
+    env = os.environ.get("COURSE_CACHE_DIR")
+    root = Path(env).expanduser().resolve() if env else _user_cache_base() / "cache"
+    path = root.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_key(**params: Any) -> str:
+    """A short stable hash of keyword parameters, for naming derived files.
+
+    >>> cache_key(max_size=10000, length=400) == cache_key(length=400, max_size=10000)
+    True
+    """
+    blob = json.dumps(params, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def repo_root() -> Path | None:
+    """The course repository when ``course_utils`` is used from a checkout, else ``None``."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "solutions").is_dir() and (here / "pyproject.toml").is_file() else None

@@ -1,0 +1,119 @@
+"""Recording a notebook's headline numbers.
+
+Each notebook ends by calling :func:`record` with the numbers worth quoting (accuracies, mode counts,
+scores, wall time). They are written, with the profile, machine, torch version and date, to
+``results/<id>.json``. The committed files hold full-profile runs and the README's results table is
+generated from them (``python -m course_utils.results --markdown``).
+
+Only a **full** run in a checkout writes into the repository's ``results/``; a fast run (CI, the
+autograder) writes into the cache folder instead, so that CI never overwrites a real result with a
+smoke-test number. ``COURSE_RESULTS_DIR`` overrides the destination.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import paths, profile
+
+
+def results_dir() -> Path:
+    """Where :func:`record` writes: see the module docstring."""
+    env = os.environ.get("COURSE_RESULTS_DIR")
+    if env:
+        out = Path(env)
+    else:
+        repo = paths.repo_root()
+        if profile.get_profile() == "full" and repo is not None and os.access(repo, os.W_OK):
+            out = repo / "results"
+        else:
+            out = paths.cache_dir("results", profile.get_profile())
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Numbers from numpy / torch become plain python numbers, so JSON stays readable."""
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        return value.item()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record(notebook_id: str, metrics: Mapping[str, Any]) -> Path:
+    """Write ``metrics`` for ``notebook_id`` and return the file's path."""
+    import torch
+
+    from .device import describe_machine, get_device
+
+    payload = {
+        "notebook": notebook_id,
+        "metrics": _plain(dict(metrics)),
+        "profile": profile.get_profile(),
+        "machine": describe_machine(),
+        "device": str(get_device()),
+        "torch": torch.__version__,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    path = results_dir() / f"{notebook_id}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def load(notebook_id: str, directory: Path | None = None) -> dict:
+    """Read a recorded result (from ``directory`` or the repository's ``results/``)."""
+    directory = directory or (paths.repo_root() or Path.cwd()) / "results"
+    return json.loads((Path(directory) / f"{notebook_id}.json").read_text())
+
+
+class Stopwatch:
+    """Wall time of a block, for the ``wall_time_s`` every results file carries.
+
+    >>> with Stopwatch() as sw:
+    ...     pass
+    >>> sw.seconds >= 0
+    True
+    """
+
+    def __enter__(self) -> "Stopwatch":
+        self._start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._start
+
+
+def markdown_table(directory: Path | None = None) -> str:
+    """The README's results table, one row per recorded notebook."""
+    directory = Path(directory or (paths.repo_root() or Path.cwd()) / "results")
+    rows = ["| notebook | metric | value | profile | machine | date |", "|---|---|---|---|---|---|"]
+    for file in sorted(directory.glob("*.json")):
+        data = json.loads(file.read_text())
+        for i, (name, value) in enumerate(data["metrics"].items()):
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            meta = (data["profile"], data["machine"], data["date"][:10]) if i == 0 else ("", "", "")
+            rows.append(f"| {data['notebook'] if i == 0 else ''} | {name} | {shown} | {' | '.join(meta)} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Print the recorded results as a markdown table.")
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    print(markdown_table(args.dir))
+
+
+if __name__ == "__main__":
+    main()

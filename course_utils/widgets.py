@@ -1,0 +1,76 @@
+"""Interactive widgets (ipywidgets 8) that let students poke at their own code.
+
+They call the student's functions; they never contain an answer. Under nbval and nbgrader they render
+to a static fallback, and their outputs are never compared.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+
+def hidden_traces(forward: Callable, x: np.ndarray, U, W, b_h, h0) -> np.ndarray:
+    """Hidden states over time, read out through the student's own ``rnn_forward``.
+
+    With the read-out ``v = e_i`` and ``b_y = -1/2`` the output is ``sigma(h_t[i] - 1/2) = h_t[i]`` for binary
+    hidden states, so one call per hidden unit recovers that unit's trace without re-implementing the RNN.
+    """
+    n_hidden = np.asarray(W).shape[0]
+    traces = []
+    for i in range(n_hidden):
+        e_i = np.zeros(n_hidden)
+        e_i[i] = 1.0
+        traces.append(np.asarray(forward(x, U, W, b_h, e_i, -0.5, h0)).reshape(-1))
+    return np.stack(traces)
+
+
+def rnn_stepper(encode: Callable, forward: Callable, U, W, b_h, v, b_y, h0, a: int = 39, b: int = 50):
+    """Step through the binary-addition RNN one time step at a time for two numbers the student picks.
+
+    ``encode`` and ``forward`` are the student's ``encode_addition`` and ``rnn_forward``; the weights are
+    theirs too. Shows inputs, hidden states and outputs up to the chosen step, and the sum read so far.
+    """
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    a_box = w.BoundedIntText(value=a, min=0, max=2**64, description="a")
+    b_box = w.BoundedIntText(value=b, min=0, max=2**64, description="b")
+    step = w.IntSlider(value=0, min=0, max=1, description="step t")
+    out = w.Output()
+
+    def render(*_):
+        x, y = encode(int(a_box.value), int(b_box.value))
+        x = np.asarray(x)
+        T = len(x)
+        step.max = T - 1
+        t = min(step.value, T - 1)
+        y_hat = np.asarray(forward(x, U, W, b_h, v, b_y, h0)).reshape(-1)
+        hidden = hidden_traces(forward, x, U, W, b_h, h0)
+        rows = [("x1 (bit of a)", x[:, 0]), ("x2 (bit of b)", x[:, 1])]
+        rows += [(f"h{i + 1}", hidden[i]) for i in range(hidden.shape[0])]
+        rows += [("y (RNN)", y_hat), ("target", np.asarray(y))]
+        head = "".join(f"<th style='padding:2px 6px'>t={k}</th>" for k in range(T))
+        body = ""
+        for name, values in rows:
+            cells = ""
+            for k in range(T):
+                style = "padding:2px 6px;text-align:center;"
+                style += "background:#ffe08a;" if k == t else ("" if k < t else "color:#bbb;")
+                cells += f"<td style='{style}'>{int(values[k])}</td>"
+            body += f"<tr><th style='text-align:left;padding:2px 6px'>{name}</th>{cells}</tr>"
+        read = sum(int(bit) << k for k, bit in enumerate(y_hat[: t + 1]))
+        html = (f"<table style='border-collapse:collapse;font-family:monospace'><tr><th></th>{head}</tr>{body}</table>"
+                f"<p>bits 0..{t} of the RNN's output give {read}; {a_box.value} + {b_box.value} = "
+                f"{a_box.value + b_box.value} (bits are least significant first)</p>")
+        with out:
+            out.clear_output(wait=True)
+            display(HTML(html))
+
+    for control in (a_box, b_box, step):
+        control.observe(render, names="value")
+    render()
+    box = w.VBox([w.HBox([a_box, b_box]), step, out])
+    display(box)
+    return box
