@@ -19,7 +19,7 @@ CONFIG_FILE = Path(__file__).resolve().parent / "nbgrader_config.py"
 ROOT = CONFIG_FILE.parent.parent
 SOLUTIONS = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
-SAMPLES = ROOT / "autograder" / "samples"
+SAMPLES = ROOT / "autograder" / "samples" / "submissions"
 
 
 def load_config() -> Config:

@@ -1,0 +1,120 @@
+"""Rebuild the bundled sample submissions from the current student release.
+
+Each sample student is the release notebook with some solution cells filled in, as a student would
+hand it in. Run this after changing a released notebook (``python -m autograder.samples.make_samples``);
+``expected_scores.json`` beside it states what each sample must score, and the demo test checks it.
+
+- alice: the reference answers.
+- bob: the untouched release (blank).
+- carol: partly done, with a subtle bug (sigma(0) = 1 in rnn_forward) and add_with_rnn not attempted.
+- dave: correct, written another way (other valid weights: units permuted and scaled; string encoding).
+- erin: correct except that add_with_rnn decodes through numpy int64, which overflows for 64-bit sums.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+OUT = HERE / "submissions"
+
+ENCODE = '''def encode_addition(a, b):
+    T = max(a.bit_length(), b.bit_length()) + 1
+    bits = lambda n: [(n >> t) & 1 for t in range(T)]
+    return np.array([bits(a), bits(b)]).T, np.array(bits(a + b))
+'''
+FORWARD = '''def rnn_forward(x, U, W, b_h, v, b_y, h0):
+    h, ys = np.asarray(h0, dtype=float), []
+    for x_t in np.asarray(x, dtype=float):
+        h = (U @ x_t + W @ h + b_h > 0).astype(float)
+        ys.append(int(v @ h + b_y > 0))
+    return np.array(ys)
+'''
+WEIGHTS = '''U = np.ones((3, 2))
+W = np.array([[0, 1, 0], [0, 1, 0], [0, 1, 0]])
+b_h = np.array([-0.5, -1.5, -2.5])
+v = np.array([1, -1, 1])
+b_y = -0.5
+h0 = np.zeros(3)
+'''
+ADD = '''def add_with_rnn(a, b):
+    x, _ = encode_addition(a, b)
+    return sum(int(bit) << t for t, bit in enumerate(rnn_forward(x, U, W, b_h, v, b_y, h0)))
+'''
+
+ANSWERS: dict[str, dict[str, str]] = {
+    "alice": {
+        "encode_addition": ENCODE, "rnn_forward": FORWARD, "weights": WEIGHTS, "add_with_rnn": ADD,
+        "answer_hidden_units": "Unit k fires when x1 + x2 + carry >= k; unit 2 is the carry, so W's middle "
+                               "column feeds it back to every unit. W is 3x3: hidden state to hidden state.",
+    },
+    "bob": {},
+    "carol": {
+        "encode_addition": ENCODE,
+        # Bug: >= instead of >, so sigma(0) = 1.
+        "rnn_forward": FORWARD.replace("> 0", ">= 0"),
+        "weights": WEIGHTS,
+    },
+    "dave": {
+        "encode_addition": '''def encode_addition(a, b):
+    T = max(len(bin(a)), len(bin(b))) - 2 + 1
+    if a == 0 and b == 0:
+        T = 1
+    as_bits = lambda n, width: [int(c) for c in reversed(format(n, f"0{width}b"))][:width]
+    x = np.stack([as_bits(a, T), as_bits(b, T)], axis=1)
+    return x, np.array(as_bits(a + b, T))
+''',
+        "rnn_forward": '''def rnn_forward(x, U, W, b_h, v, b_y, h0):
+    step = lambda a: np.heaviside(a, 0.0)   # heaviside(0, 0) = 0, as sigma requires
+    h = np.asarray(h0, dtype=float)
+    out = []
+    for x_t in np.asarray(x, dtype=float):
+        h = step(np.dot(U, x_t) + np.dot(W, h) + b_h)
+        out.append(step(np.dot(v, h) + b_y))
+    return np.asarray(out, dtype=int)
+''',
+        # Other valid weights: units ordered (carry, >=1, >=3) and everything scaled by 2.
+        "weights": '''U = 2 * np.ones((3, 2))
+W = np.array([[2, 0, 0], [2, 0, 0], [2, 0, 0]])
+b_h = np.array([-3.0, -1.0, -5.0])
+v = np.array([-2.0, 2.0, 2.0])
+b_y = -1.0
+h0 = np.zeros(3)
+''',
+        "add_with_rnn": '''def add_with_rnn(a, b):
+    x, _ = encode_addition(a, b)
+    bits = rnn_forward(x, U, W, b_h, v, b_y, h0)
+    return int("".join(str(int(bit)) for bit in bits[::-1]), 2)
+''',
+    },
+    "erin": {
+        "encode_addition": ENCODE, "rnn_forward": FORWARD, "weights": WEIGHTS,
+        # Bug: numpy int64 arithmetic overflows once the sum needs more than 63 bits.
+        "add_with_rnn": '''def add_with_rnn(a, b):
+    x, _ = encode_addition(a, b)
+    y = rnn_forward(x, U, W, b_h, v, b_y, h0)
+    return int(np.dot(y, 2 ** np.arange(len(y))))
+''',
+    },
+}
+
+
+def build(assignment: str = "01_binary_rnn") -> None:
+    release = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+    for student, answers in ANSWERS.items():
+        nb = nbformat.from_dict(release)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in answers and cell.metadata["nbgrader"].get("solution"):
+                cell.source = answers[gid].rstrip("\n")
+        folder = OUT / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{assignment}.ipynb")
+        print(f"wrote {folder.relative_to(ROOT)}/{assignment}.ipynb")
+
+
+if __name__ == "__main__":
+    build()
