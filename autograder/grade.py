@@ -84,7 +84,7 @@ def grade_submission(
 
     def done(status: str, reason: str, cells: dict[str, float] | None = None) -> Outcome:
         cells = cells or {}
-        return Outcome(student, assignment, sum(cells.values()), auto_max, manual_max, status, reason,
+        return Outcome(student, assignment, float(sum(cells.values())), auto_max, manual_max, status, reason,
                        round(time.perf_counter() - start, 2), cells)
 
     try:

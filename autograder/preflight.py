@@ -58,11 +58,13 @@ def check_notebook(path: Path) -> str:
         return f"not a text file (not UTF-8: {exc.reason} at byte {exc.start})"
     except json.JSONDecodeError as exc:
         return f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-    if not isinstance(raw, dict) or "cells" not in raw:
-        return "JSON, but not a notebook (no 'cells' list)"
+    if not isinstance(raw, dict) or "nbformat" not in raw:
+        return "JSON, but not a notebook (no 'nbformat' version)"
     major = raw.get("nbformat")
     if major != 4:
         return f"notebook format version {major!r} is not supported (expected 4)"
+    if not isinstance(raw.get("cells"), list):
+        return "JSON, but not a notebook (no 'cells' list)"
     try:
         nb = nbformat.reads(json.dumps(raw), as_version=4)
         nbformat.validate(nb)

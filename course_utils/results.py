@@ -104,7 +104,8 @@ def markdown_table(directory: Path | None = None) -> str:
         for i, (name, value) in enumerate(data["metrics"].items()):
             shown = f"{value:.4g}" if isinstance(value, float) else str(value)
             meta = (data["profile"], data["machine"], data["date"][:10]) if i == 0 else ("", "", "")
-            rows.append(f"| {data['notebook'] if i == 0 else ''} | {name} | {shown} | {' | '.join(meta)} |")
+            label = data["notebook"] if i == 0 else ""
+            rows.append(f"| {label} | `{name}` | {shown} | {' | '.join(meta)} |")
     return "\n".join(rows)
 
 

@@ -1,0 +1,50 @@
+"""Shared fixtures: repository paths, the real data root (when present), sample notebooks."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "autograder" / "samples" / "submissions"
+
+
+def real_data_root() -> Path | None:
+    """COURSE_DATA_DIR when set, else ../shared/data beside the repository, else None."""
+    env = os.environ.get("COURSE_DATA_DIR")
+    candidates = [Path(env)] if env else []
+    candidates.append(ROOT.parent / "shared" / "data")
+    for path in candidates:
+        if path.is_dir():
+            return path.resolve()
+    return None
+
+
+@pytest.fixture
+def data_root(monkeypatch) -> Path:
+    """The real data root, or skip: tests that read Fashion-MNIST or IMDB need it."""
+    root = real_data_root()
+    if root is None:
+        pytest.skip("no data root: set COURSE_DATA_DIR to a folder with FashionMNIST/ and aclImdb/")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(root))
+    return root
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No profile variables, and private cache / results folders."""
+    for var in ("COURSE_PROFILE", "NBGRADER_EXECUTION", "COURSE_RESULTS_DIR", "COURSE_DEVICE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def expected_scores() -> dict:
+    data = json.loads((ROOT / "autograder" / "samples" / "expected_scores.json").read_text())
+    return {k: v for k, v in data.items() if not k.startswith("_")}

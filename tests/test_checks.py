@@ -1,0 +1,48 @@
+"""Check helpers pass on correct values and fail with messages naming what was expected and given."""
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import checks
+
+
+def test_expect_equal_message_names_expected_and_got():
+    checks.expect_equal(3, 3, "x")
+    with pytest.raises(AssertionError, match=r"add\(1, 2\): expected 3, got 4"):
+        checks.expect_equal(4, 3, "add(1, 2)")
+
+
+def test_expect_array_equal_accepts_any_container_and_reports_first_difference():
+    checks.expect_array_equal(torch.tensor([1, 0, 1]), [1.0, 0.0, 1.0], "bits")
+    checks.expect_array_equal(np.array([[1, 2]]), [[1, 2]], "2-D")
+    with pytest.raises(AssertionError, match=r"bits: 1 of 3 entries differ \(first at index \(1,\)\)"):
+        checks.expect_array_equal([1, 1, 1], [1, 0, 1], "bits")
+    with pytest.raises(AssertionError, match=r"expected shape \(3,\), got shape \(2,\)"):
+        checks.expect_array_equal([1, 1], [1, 0, 1], "bits")
+
+
+def test_expect_close_uses_the_tolerance_and_rejects_nan():
+    checks.expect_close(torch.tensor(1.0 + 1e-8), 1.0, "loss")
+    with pytest.raises(AssertionError, match=r"loss: maximum error 0.1 exceeds the tolerance"):
+        checks.expect_close(1.1, 1.0, "loss")
+    with pytest.raises(AssertionError, match="non-finite"):
+        checks.expect_close(float("nan"), 1.0, "loss")
+
+
+def test_expect_shape_type_true_binary():
+    checks.expect_shape(torch.zeros(2, 3), (2, 3), "z")
+    with pytest.raises(AssertionError, match=r"z: expected shape \(3, 2\), got shape \(2, 3\)"):
+        checks.expect_shape(np.zeros((2, 3)), (3, 2), "z")
+    with pytest.raises(AssertionError, match="expected a int, got str"):
+        checks.expect_type("1", int, "n")
+    with pytest.raises(AssertionError, match="custom message"):
+        checks.expect_true(False, "custom message")
+    checks.expect_binary([0, 1, 1], "y")
+    with pytest.raises(AssertionError, match="only 0s and 1s"):
+        checks.expect_binary([0, 2], "y")
+
+
+def test_rel_error_is_zero_for_equal_and_positive_otherwise():
+    assert checks.rel_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert checks.rel_error([1.0], [1.1]) == pytest.approx(0.1 / 2.1)

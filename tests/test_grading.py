@@ -1,0 +1,201 @@
+"""Grading a class end to end: the bundled samples, and submissions that are broken or tricky.
+
+Each test grades into a throw-away workspace, never the instructor's gradebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import course, grade
+from conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.slow
+A = "01_binary_rnn"
+
+
+def _hidden_lines(assignment: str) -> list[str]:
+    """Distinctive code lines from the hidden test regions of the solution notebook."""
+    nb = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    lines = []
+    for cell in nb.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) > 25:
+                lines.append(line.strip())
+    return lines
+
+
+def _visible_text(path) -> str:
+    """The text a student reads in an HTML feedback file (tags removed, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
+
+
+@pytest.fixture(scope="module")
+def sample_class(tmp_path_factory):
+    ws = course.Workspace(tmp_path_factory.mktemp("samples-ws"))
+    outcomes, notes = grade.grade_class(SAMPLES, ws, progress=False)
+    return {(o.student, o.assignment): o for o in outcomes}, ws
+
+
+def test_sample_submissions_earn_their_expected_scores(sample_class, expected_scores):
+    outcomes, _ = sample_class
+    got = {s: {a: outcomes[(s, a)].score for a in scores} for s, scores in expected_scores.items()}
+    assert got == expected_scores
+    assert all(o.status == grade.STATUS_OK for o in outcomes.values())
+
+
+def test_gradebook_agrees_with_the_report(sample_class):
+    from nbgrader.api import Gradebook
+
+    outcomes, ws = sample_class
+    with Gradebook(f"sqlite:///{ws.gradebook}") as gb:
+        for (student, assignment), o in outcomes.items():
+            sub = gb.find_submission(assignment, student)
+            auto = sum(g.auto_score or 0 for nb in sub.notebooks for g in nb.grades if g.name in o.cells)
+            assert auto == o.score, f"{student}: gradebook has {auto}, report says {o.score}"
+
+
+def test_feedback_exists_and_never_shows_hidden_test_source(sample_class):
+    outcomes, ws = sample_class
+    hidden = _hidden_lines(A)
+    assert len(hidden) > 10
+    for (student, assignment) in outcomes:
+        page = ws.feedback / student / assignment / f"{assignment}.html"
+        assert page.is_file(), f"no feedback for {student}"
+        text = _visible_text(page)
+        # a student's own code may coincide with a line of the tests; only lines they did not write count
+        own = (SAMPLES / student / assignment / f"{assignment}.ipynb").read_text()
+        leaked = [line for line in hidden if line in text and line not in own]
+        assert not leaked, f"feedback for {student} shows hidden test code: {leaked[:3]}"
+        assert "BEGIN HIDDEN TESTS" not in text
+    # ... while the failing hidden test's message still reaches the student
+    assert "sigma(0) must be 0" in _visible_text(ws.feedback / "carol" / A / f"{A}.html")
+
+
+def _alice() -> dict:
+    return json.loads((SAMPLES / "alice" / A / f"{A}.ipynb").read_text())
+
+
+def _write(folder, name, content):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+def _without_cells(nb: dict, grade_ids: set[str]) -> dict:
+    nb = json.loads(json.dumps(nb))
+    nb["cells"] = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") not in grade_ids]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def tricky_class(tmp_path_factory):
+    subs = tmp_path_factory.mktemp("tricky")
+    # A correct answer that writes warnings to stderr while the tests run.
+    warner = _alice()
+    for cell in warner["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "encode_addition":
+            src = "".join(cell["source"])
+            cell["source"] = ("import sys, warnings\n" + src.replace(
+                "    T = ", "    warnings.warn('a harmless UserWarning', UserWarning)\n"
+                           "    print('debug output on stderr', file=sys.stderr)\n    T = ", 1))
+    _write(subs / "warner" / A, f"{A}.ipynb", warner)
+    # Grade cells deleted: they come back from the source and run.
+    gone = {"test_weights_add", "test_add_with_rnn_64_bit"}
+    _write(subs / "deleter" / A, f"{A}.ipynb", _without_cells(_alice(), gone))
+    blank = json.loads((SAMPLES / "bob" / A / f"{A}.ipynb").read_text())
+    _write(subs / "deleterblank" / A, f"{A}.ipynb", _without_cells(blank, gone))
+    # Broken files.
+    _write(subs / "badjson" / A, f"{A}.ipynb", '{"cells": [ {"cell_type": "code", ')
+    _write(subs / "empty" / A, f"{A}.ipynb", b"")
+    _write(subs / "oldformat" / A, f"{A}.ipynb", {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []})
+    _write(subs / "missing" / A, "notes.txt", "I forgot to upload the notebook")
+    # Renamed notebook with an extra file next to it: graded, with a note.
+    _write(subs / "renamed" / A, f"{A} (1).ipynb", _alice())
+    _write(subs / "renamed" / A, "scratch.bin", b"\x00" * 1000)
+    _write(subs, "README.txt", "not a student")
+    ws = course.Workspace(tmp_path_factory.mktemp("tricky-ws"))
+    outcomes, notes = grade.grade_class(subs, ws, progress=False)
+    return {o.student: o for o in outcomes}, notes, ws
+
+
+def test_a_warning_on_stderr_does_not_cost_points(tricky_class):
+    outcomes, _, _ = tricky_class
+    assert outcomes["warner"].score == 10, outcomes["warner"]
+
+
+def test_deleted_grade_cells_are_restored_and_run(tricky_class):
+    outcomes, _, ws = tricky_class
+    assert outcomes["deleter"].score == 10
+    assert outcomes["deleter"].cells.keys() >= {"test_weights_add", "test_add_with_rnn_64_bit"}
+    assert outcomes["deleterblank"].score == 0
+    graded = nbformat.read(ws.autograded / "deleter" / A / f"{A}.ipynb", as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in graded.cells]
+    assert "test_weights_add" in ids and "test_add_with_rnn_64_bit" in ids
+
+
+@pytest.mark.parametrize("student, reason", [
+    ("badjson", "not valid JSON"),
+    ("empty", "empty file"),
+    ("oldformat", "notebook format version 3 is not supported"),
+    ("missing", "missing notebook 01_binary_rnn.ipynb"),
+])
+def test_broken_submissions_score_zero_with_a_reason(tricky_class, student, reason):
+    outcomes, _, _ = tricky_class
+    o = outcomes[student]
+    assert (o.score, o.status) == (0, grade.STATUS_PROBLEM)
+    assert reason in o.reason and "\n" not in o.reason
+
+
+def test_renamed_notebook_is_graded_with_a_note(tricky_class):
+    outcomes, notes, _ = tricky_class
+    assert outcomes["renamed"].score == 10
+    assert "renamed" in outcomes["renamed"].reason
+    assert any("README.txt" in n for n in notes)
+
+
+def test_regrading_replaces_the_earlier_score(tmp_path):
+    subs = tmp_path / "subs"
+    ws = course.Workspace(tmp_path / "ws")
+    _write(subs / "sam" / A, f"{A}.ipynb", _alice())
+    first, _ = grade.grade_class(subs, ws, progress=False, feedback=False)
+    # The student resubmits a broken file: no stale 10 may survive, in the report or the gradebook.
+    _write(subs / "sam" / A, f"{A}.ipynb", "garbage")
+    second, _ = grade.grade_class(subs, ws, progress=False, feedback=False)
+    assert (first[0].score, second[0].score) == (10, 0)
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{ws.gradebook}") as gb:
+        with pytest.raises(MissingEntry):
+            gb.find_submission(A, "sam")
+
+
+def test_grade_command_writes_csv_and_prints_the_table(tmp_path):
+    subs = tmp_path / "subs"
+    shutil.copytree(SAMPLES / "bob", subs / "bob")
+    _write(subs / "zed" / A, f"{A}.ipynb", "{}")
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--workspace", str(tmp_path / "ws"),
+                           "--no-feedback"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"bob\s+0/10\s+0/10", proc.stdout), proc.stdout
+    assert "zed/01_binary_rnn: [problem] JSON, but not a notebook" in proc.stdout
+    rows = list(csv.DictReader((tmp_path / "ws" / "grades.csv").open()))
+    assert {(r["student"], r["score"], r["max_score"]) for r in rows} == {("bob", "0.0", "10.0"), ("zed", "0.0", "10.0")}

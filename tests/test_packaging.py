@@ -1,0 +1,30 @@
+"""pyproject.toml and environment.yml describe the same environment."""
+
+import tomllib
+
+import yaml
+
+from conftest import ROOT
+
+
+def _norm(spec: str) -> str:
+    return spec.replace(" ", "").lower()
+
+
+def test_environment_yml_mirrors_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_norm(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert len(pip_lists) == 1, "environment.yml needs exactly one pip: section"
+    got = {_norm(s) for s in pip_lists[0] if not s.startswith("-e")}
+    assert got == wanted, (
+        f"environment.yml and pyproject.toml disagree.\n  only in pyproject: {sorted(wanted - got)}\n"
+        f"  only in environment.yml: {sorted(got - wanted)}"
+    )
+    assert any(str(s).startswith("-e .") for s in pip_lists[0]), "environment.yml should install the kit itself"
+
+
+def test_torch_is_pinned():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.startswith("torch==") for d in deps) and any(d.startswith("torchvision==") for d in deps)

@@ -1,0 +1,47 @@
+"""Recorded results: what record() writes, and where (full runs in the repo, fast runs in the cache)."""
+
+import json
+
+from course_utils import paths, results
+
+
+def test_record_writes_metrics_with_provenance(clean_env, monkeypatch):
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(clean_env / "res"))
+    path = results.record("99_demo", {"accuracy": 0.5, "modes": 4})
+    data = json.loads(path.read_text())
+    assert path == clean_env / "res" / "99_demo.json"
+    assert data["metrics"] == {"accuracy": 0.5, "modes": 4}
+    for key in ("profile", "machine", "torch", "date", "device"):
+        assert data[key], f"results file lacks {key}"
+
+
+def test_fast_runs_never_write_into_the_repository(clean_env, monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    out = results.results_dir()
+    assert paths.repo_root() is None or paths.repo_root() / "results" != out
+    assert str(out).startswith(str(clean_env / "cache"))
+
+
+def test_full_runs_in_a_checkout_write_to_results(clean_env):
+    assert results.results_dir() == paths.repo_root() / "results"
+
+
+def test_markdown_table_lists_every_metric(tmp_path):
+    (tmp_path / "01_x.json").write_text(json.dumps({
+        "notebook": "01_x", "metrics": {"acc": 0.91234, "n": 3}, "profile": "full",
+        "machine": "m", "date": "2026-01-01T00:00:00"}))
+    table = results.markdown_table(tmp_path)
+    assert "| 01_x | `acc` | 0.9123 | full | m | 2026-01-01 |" in table
+    assert "|  | `n` | 3 |" in table
+
+
+def test_committed_results_are_full_profile_runs():
+    for file in (paths.repo_root() / "results").glob("*.json"):
+        data = json.loads(file.read_text())
+        assert data["profile"] == "full", f"{file.name} holds a {data['profile']} run; commit full runs only"
+        assert data["notebook"] == file.stem
+
+
+def test_readme_results_table_is_generated_from_results():
+    readme = (paths.repo_root() / "README.md").read_text()
+    assert results.markdown_table() in readme, "README's results table is stale: run `make results-table`"

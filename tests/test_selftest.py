@@ -1,0 +1,15 @@
+"""Every autograded test fails on the untouched release and passes on the solution."""
+
+import pytest
+
+from autograder import course, selftest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_solution_earns_everything_and_release_earns_nothing(assignment):
+    (result,) = selftest.run([assignment])
+    assert not result.problems, selftest.report([result])
+    assert result.solution.score == result.solution.max_score > 0
+    assert result.release.score == 0
