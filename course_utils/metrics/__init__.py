@@ -1,0 +1,15 @@
+"""Metrics for generated samples.
+
+- :mod:`course_utils.metrics.mixture` -- modes covered and high-quality share for 2-D Gaussian mixtures;
+- :mod:`course_utils.metrics.images`  -- label histograms, KL to uniform, Inception Score and Frechet
+  distance computed with the evaluation classifier.
+"""
+
+from .images import (classifier_features, classifier_probs, frechet_distance, inception_score,
+                     kl_to_uniform, label_counts)
+from .mixture import MixtureReport, mixture_quality
+
+__all__ = [
+    "MixtureReport", "mixture_quality", "classifier_probs", "classifier_features", "label_counts",
+    "kl_to_uniform", "inception_score", "frechet_distance",
+]

@@ -1,0 +1,183 @@
+"""One GAN trainer for every notebook.
+
+The loop is fixed; what differs between objectives comes in as arguments written by the student:
+
+- ``d_loss(real_scores, fake_scores)`` and ``g_loss(fake_scores)`` (BCE, WGAN, LSGAN ...);
+- ``g_loss_on="samples"`` for a generator loss on images instead of scores (``mse_g_loss(real, fake)``);
+  with ``d_loss=None`` the discriminator is not trained at all;
+- ``n_critic`` discriminator steps per generator step, ``clip_fn(D, clip_value)`` after each of them
+  (WGAN weight clipping), ``penalty_fn(D, real, fake)`` added to the discriminator loss (WGAN-GP);
+- ``g_step_fn(G, D, opt_G, real, z_dim) -> float`` replaces the generator step (unrolled GANs);
+- ``step_fn(G, D, opt_G, opt_D, real, z_dim) -> dict`` replaces a whole step (notebook 03's ``train_step``).
+
+It records a history (losses, mean discriminator scores on real and fake data), snapshots of samples
+from fixed noise at the beginning, middle and end of training, optional evaluations every few steps, and
+shows a progress bar.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import torch
+from torch import nn
+
+from ..progress import progress as progress_bar
+
+Batches = Iterator[torch.Tensor] | Callable[[int], torch.Tensor]
+
+
+@dataclass
+class GANHistory:
+    """What a GAN run leaves behind (plain lists and CPU tensors, so it saves with ``torch.save``)."""
+
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)  # mean D output on real data
+    d_fake: list[float] = field(default_factory=list)  # mean D output on generated data
+    snapshots: dict[int, torch.Tensor] = field(default_factory=dict)  # step -> samples from fixed noise
+    evals: list[dict] = field(default_factory=list)  # {"step": s, metric: value, ...}
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GANHistory":
+        return cls(**data)
+
+
+def infinite_batches(loader: Iterator | torch.utils.data.DataLoader, device: torch.device | str = "cpu") -> Iterator[torch.Tensor]:
+    """Cycle through a DataLoader forever, yielding the inputs (labels dropped) on ``device``."""
+    while True:
+        for batch in loader:
+            x = batch[0] if isinstance(batch, (list, tuple)) else batch
+            yield x.to(device)
+
+
+def _next_real(batches: Batches, batch_size: int) -> torch.Tensor:
+    return batches(batch_size) if callable(batches) else next(batches)
+
+
+def _snapshot_steps(steps: int, n: int) -> list[int]:
+    """Evenly spread steps from 0 (before training) to ``steps`` (after the last step)."""
+    if n <= 1:
+        return [steps]
+    return sorted({round(i * steps / (n - 1)) for i in range(n)})
+
+
+def _mean_score(scores: torch.Tensor) -> float:
+    return float(scores.detach().float().mean())
+
+
+def train_gan(
+    G: nn.Module,
+    D: nn.Module | None,
+    real_batches: Batches,
+    *,
+    z_dim: int,
+    steps: int,
+    opt_G: torch.optim.Optimizer,
+    opt_D: torch.optim.Optimizer | None = None,
+    d_loss: Callable | None = None,
+    g_loss: Callable | None = None,
+    g_loss_on: str = "scores",
+    n_critic: int = 1,
+    clip_fn: Callable[[nn.Module, float], None] | None = None,
+    clip_value: float | None = None,
+    penalty_fn: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    g_step_fn: Callable | None = None,
+    step_fn: Callable | None = None,
+    batch_size: int = 64,
+    noise: Callable[[int], torch.Tensor] | None = None,
+    fixed_noise: torch.Tensor | None = None,
+    n_snapshots: int = 3,
+    eval_fn: Callable[[nn.Module, int], dict] | None = None,
+    eval_every: int | None = None,
+    desc: str = "GAN",
+    show_progress: bool = True,
+) -> GANHistory:
+    """Train ``G`` (and ``D``) for ``steps`` generator steps; see the module docstring for the pieces.
+
+    ``real_batches`` is an iterator of real batches (e.g. :func:`infinite_batches`) or a function
+    ``batch_size -> batch`` (e.g. a mixture sampler). ``noise(n)`` draws generator inputs (default
+    ``randn(n, z_dim)`` on G's device); ``fixed_noise`` (default 64 such draws) makes the snapshots.
+    """
+    if g_loss_on not in ("scores", "samples"):
+        raise ValueError(f"g_loss_on must be 'scores' or 'samples', got {g_loss_on!r}")
+    if step_fn is None and g_loss is None and g_step_fn is None:
+        raise ValueError("give g_loss (with d_loss), g_step_fn, or a whole step_fn")
+    device = next(G.parameters()).device
+    noise = noise or (lambda n: torch.randn(n, z_dim, device=device))
+    fixed_noise = fixed_noise if fixed_noise is not None else noise(64)
+    snap_at = set(_snapshot_steps(steps, n_snapshots))
+    history = GANHistory()
+
+    def snapshot(step: int) -> None:
+        if step in snap_at:
+            was_training = G.training
+            G.eval()
+            with torch.no_grad():
+                history.snapshots[step] = G(fixed_noise).detach().cpu()
+            G.train(was_training)
+        if eval_fn is not None and eval_every and (step % eval_every == 0 or step == steps):
+            was_training = G.training
+            G.eval()
+            history.evals.append({"step": step, **eval_fn(G, step)})
+            G.train(was_training)
+
+    start = time.perf_counter()
+    snapshot(0)
+    G.train()
+    if D is not None:
+        D.train()
+    for step in progress_bar(range(1, steps + 1), desc=desc) if show_progress else range(1, steps + 1):
+        if step_fn is not None:
+            real = _next_real(real_batches, batch_size)
+            out = step_fn(G, D, opt_G, opt_D, real, z_dim)
+            history.d_loss.append(float(out.get("d_loss", float("nan"))))
+            history.g_loss.append(float(out.get("g_loss", float("nan"))))
+            snapshot(step)
+            continue
+
+        d_value, d_real, d_fake = float("nan"), float("nan"), float("nan")
+        if d_loss is not None and D is not None:
+            for _ in range(n_critic):
+                real = _next_real(real_batches, batch_size)
+                with torch.no_grad():
+                    fake = G(noise(real.shape[0]))
+                real_scores, fake_scores = D(real), D(fake)
+                loss = d_loss(real_scores, fake_scores)
+                if penalty_fn is not None:
+                    loss = loss + penalty_fn(D, real, fake)
+                opt_D.zero_grad(set_to_none=True)
+                loss.backward()
+                opt_D.step()
+                if clip_fn is not None:
+                    clip_fn(D, clip_value)
+                d_value, d_real, d_fake = float(loss), _mean_score(real_scores), _mean_score(fake_scores)
+
+        real = _next_real(real_batches, batch_size)
+        if g_step_fn is not None:
+            g_value = float(g_step_fn(G, D, opt_G, real, z_dim))
+        else:
+            fake = G(noise(real.shape[0]))
+            if g_loss_on == "samples":
+                loss = g_loss(real, fake)
+            else:
+                fake_scores = D(fake)
+                loss = g_loss(fake_scores)
+                d_fake = _mean_score(fake_scores) if d_loss is None else d_fake
+            opt_G.zero_grad(set_to_none=True)
+            loss.backward()
+            opt_G.step()
+            g_value = float(loss)
+        history.d_loss.append(d_value)
+        history.g_loss.append(g_value)
+        history.d_real.append(d_real)
+        history.d_fake.append(d_fake)
+        snapshot(step)
+    history.seconds = time.perf_counter() - start
+    return history
