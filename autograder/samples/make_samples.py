@@ -1,14 +1,20 @@
-"""Rebuild the bundled sample submissions from the current student release.
+"""Rebuild the bundled sample submissions from the current student releases.
 
 Each sample student is the release notebook with some solution cells filled in, as a student would
 hand it in. Run this after changing a released notebook (``python -m autograder.samples.make_samples``);
 ``expected_scores.json`` beside it states what each sample must score, and the demo test checks it.
 
+01_binary_rnn
 - alice: the reference answers.
 - bob: the untouched release (blank).
 - carol: partly done, with a subtle bug (sigma(0) = 1 in rnn_forward) and add_with_rnn not attempted.
 - dave: correct, written another way (other valid weights: units permuted and scaled; string encoding).
 - erin: correct except that add_with_rnn decodes through numpy int64, which overflows for 64-bit sums.
+
+03_gmm_gan
+- alice: correct, written another way (multinomial sampling, (N,) logits, BCEWithLogitsLoss, one noise draw).
+- bob: the untouched release.
+- carol: subtle mistakes (ignores the generator argument, log(sigmoid) losses, D loss leaking into G).
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ ADD = '''def add_with_rnn(a, b):
     return sum(int(bit) << t for t, bit in enumerate(rnn_forward(x, U, W, b_h, v, b_y, h0)))
 '''
 
-ANSWERS: dict[str, dict[str, str]] = {
+ANSWERS_01: dict[str, dict[str, str]] = {
     "alice": {
         "encode_addition": ENCODE, "rnn_forward": FORWARD, "weights": WEIGHTS, "add_with_rnn": ADD,
         "answer_hidden_units": "Unit k fires when x1 + x2 + carry >= k; unit 2 is the carry, so W's middle "
@@ -102,18 +108,98 @@ h0 = np.zeros(3)
 }
 
 
-def build(assignment: str = "01_binary_rnn") -> None:
-    release = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
-    for student, answers in ANSWERS.items():
-        nb = nbformat.from_dict(release)
-        for cell in nb.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if gid in answers and cell.metadata["nbgrader"].get("solution"):
-                cell.source = answers[gid].rstrip("\n")
-        folder = OUT / student / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, folder / f"{assignment}.ipynb")
-        print(f"wrote {folder.relative_to(ROOT)}/{assignment}.ipynb")
+# --- 03_gmm_gan -------------------------------------------------------------------------------
+SAMPLE_03 = '''def sample_mixture(n, centers=CENTERS, std=1.0, generator=None):
+    c = torch.tensor(centers, dtype=torch.float32)
+    k = torch.multinomial(torch.ones(len(c)), n, replacement=True, generator=generator)
+    return torch.normal(c[k], std, generator=generator)
+'''
+NETWORKS_03 = '''class Generator(nn.Module):
+    def __init__(self, z_dim=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(z_dim, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 2))
+        self.offset = nn.Parameter(torch.full((2,), 7.5))
+
+    def forward(self, z):
+        return self.body(z) + self.offset
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+
+    def forward(self, x):
+        return self.body(x).squeeze(1)   # (N,) logits
+'''
+LOSSES_03 = '''bce = nn.BCEWithLogitsLoss()
+
+def d_loss(real_logits, fake_logits):
+    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+
+def g_loss(fake_logits):
+    return bce(fake_logits, torch.ones_like(fake_logits))
+'''
+STEP_03 = '''def train_step(G, D, opt_G, opt_D, real, z_dim):
+    z = torch.randn(len(real), z_dim)
+    fake = G(z)
+    opt_D.zero_grad()
+    ld = d_loss(D(real), D(fake.detach()))
+    ld.backward()
+    opt_D.step()
+    opt_G.zero_grad()
+    lg = g_loss(D(fake))   # same noise reused: fine, D has been updated
+    lg.backward()
+    opt_G.step()
+    return dict(d_loss=float(ld), g_loss=float(lg))
+'''
+ANSWERS_03: dict[str, dict[str, str]] = {
+    # correct, written another way: multinomial sampling, (N,) logits, BCEWithLogitsLoss, one noise draw
+    "alice": {"sample_mixture": SAMPLE_03, "networks": NETWORKS_03, "losses": LOSSES_03, "train_step": STEP_03,
+              "answer_gan_regression": "The GAN only re-learns the same few points.",
+              "answer_decay_vs_clipping": "Clipping is a hard Lipschitz constraint; decay is a soft penalty."},
+    "bob": {},
+    # subtle mistakes: the global RNG instead of the generator, log(sigmoid) losses that overflow,
+    # and a train_step whose D loss also reaches G (no detach, G's gradients never zeroed)
+    "carol": {
+        "sample_mixture": SAMPLE_03.replace(", generator=generator", ""),
+        "networks": NETWORKS_03,
+        "losses": '''def d_loss(real_logits, fake_logits):
+    return -(torch.log(torch.sigmoid(real_logits)).mean() + torch.log(1 - torch.sigmoid(fake_logits)).mean())
+
+def g_loss(fake_logits):
+    return -torch.log(torch.sigmoid(fake_logits)).mean()
+''',
+        "train_step": '''def train_step(G, D, opt_G, opt_D, real, z_dim):
+    fake = G(torch.randn(len(real), z_dim))
+    opt_D.zero_grad()
+    ld = d_loss(D(real), D(fake))
+    ld.backward()
+    opt_D.step()
+    lg = g_loss(D(G(torch.randn(len(real), z_dim))))
+    lg.backward()
+    opt_G.step()
+    return {"d_loss": ld.item(), "g_loss": lg.item()}
+''',
+    },
+}
+
+ANSWERS = {"01_binary_rnn": ANSWERS_01, "03_gmm_gan": ANSWERS_03}
+
+
+def build() -> None:
+    for assignment, students in ANSWERS.items():
+        release = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+        for student, answers in students.items():
+            nb = nbformat.from_dict(release)
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if gid in answers and cell.metadata["nbgrader"].get("solution"):
+                    cell.source = answers[gid].rstrip("\n")
+            folder = OUT / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / f"{assignment}.ipynb")
+            print(f"wrote {folder.relative_to(ROOT)}/{assignment}.ipynb")
 
 
 if __name__ == "__main__":
