@@ -193,7 +193,7 @@ def format_table(outcomes: list[Outcome]) -> str:
             if o is None:
                 row.append("-")
                 continue
-            mark = "" if o.status == STATUS_OK else " !"
+            mark = {STATUS_OK: "", STATUS_ABSENT: " -"}.get(o.status, " !")
             row.append(f"{o.score:g}/{o.max_score:g}{mark}")
             total, total_max = total + o.score, total_max + o.max_score
         row.append(f"{total:g}/{total_max:g}")
@@ -205,7 +205,10 @@ def format_table(outcomes: list[Outcome]) -> str:
     if manual:
         pending = ", ".join(f"{a}: {m:g}" for a, m in sorted(manual.items()))
         lines.append(f"\nAutograded points only; manually graded points still to add in formgrader ({pending}).")
-    notes = [o for o in outcomes if o.reason]
+    absent = [o for o in outcomes if o.status == STATUS_ABSENT]
+    if absent:
+        lines.append(f"\n- = nothing submitted (scored 0): " + ", ".join(f"{o.student}/{o.assignment}" for o in absent))
+    notes = [o for o in outcomes if o.reason and o.status != STATUS_ABSENT]
     if notes:
         lines.append("\n! = not graded normally. Notes:")
         lines += [f"  {o.student}/{o.assignment}: [{o.status}] {o.reason}" for o in notes]

@@ -55,7 +55,9 @@ def test_sample_submissions_earn_their_expected_scores(sample_class, expected_sc
     outcomes, _ = sample_class
     got = {s: {a: outcomes[(s, a)].score for a in scores} for s, scores in expected_scores.items()}
     assert got == expected_scores
-    assert all(o.status == grade.STATUS_OK for o in outcomes.values())
+    for (student, assignment), o in outcomes.items():
+        submitted = assignment in expected_scores.get(student, {})
+        assert o.status == (grade.STATUS_OK if submitted else grade.STATUS_ABSENT), o
 
 
 def test_gradebook_agrees_with_the_report(sample_class):

@@ -9,13 +9,15 @@ how to get it, instead of hanging on the network.
 """
 
 from .errors import DataUnavailable
-from .fashion_mnist import FASHION_MNIST_CLASSES, fashion_mnist
+from .fashion_mnist import FASHION_MNIST_CLASSES, fashion_mnist, fashion_mnist_tensors, random_batches
 from .imdb import IMDB_ARCHIVE_MD5, IMDB_URL, imdb_reviews
 
 __all__ = [
     "DataUnavailable",
     "FASHION_MNIST_CLASSES",
     "fashion_mnist",
+    "fashion_mnist_tensors",
+    "random_batches",
     "IMDB_ARCHIVE_MD5",
     "IMDB_URL",
     "imdb_reviews",

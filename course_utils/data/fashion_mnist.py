@@ -44,3 +44,26 @@ def _missing_message(root) -> str:
         "Connect to the internet once, or copy those four files there, or point COURSE_DATA_DIR at a "
         "folder that holds them (for example a shared course copy)."
     )
+
+
+def fashion_mnist_tensors(train: bool = True, limit: int | None = None, download: bool = True):
+    """The whole split as two tensors: images (N, 1, 28, 28) float32 in [-1, 1] and labels (N,) int64.
+
+    Much faster than iterating a DataLoader over PIL images for the small models of the GAN notebooks;
+    ``limit`` keeps the first ``limit`` images (the fast profile's subset).
+    """
+    import torch
+
+    ds = fashion_mnist(train=train, download=download)
+    images = ds.data[:limit].unsqueeze(1).float().div(127.5).sub(1.0)
+    labels = ds.targets[:limit].clone()
+    return images, labels
+
+
+def random_batches(images, batch_size: int, generator=None, device="cpu"):
+    """An endless iterator of random mini-batches (sampled with replacement) from a tensor of images."""
+    import torch
+
+    while True:
+        idx = torch.randint(len(images), (batch_size,), generator=generator)
+        yield images[idx].to(device)

@@ -157,7 +157,7 @@ def train_gan(
                 opt_D.step()
                 if clip_fn is not None:
                     clip_fn(D, clip_value)
-                d_value, d_real, d_fake = float(loss), _mean_score(real_scores), _mean_score(fake_scores)
+                d_value, d_real, d_fake = float(loss.detach()), _mean_score(real_scores), _mean_score(fake_scores)
 
         real = _next_real(real_batches, batch_size)
         if g_step_fn is not None:
@@ -173,7 +173,7 @@ def train_gan(
             opt_G.zero_grad(set_to_none=True)
             loss.backward()
             opt_G.step()
-            g_value = float(loss)
+            g_value = float(loss.detach())
         history.d_loss.append(d_value)
         history.g_loss.append(g_value)
         history.d_real.append(d_real)

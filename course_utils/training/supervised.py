@@ -45,7 +45,7 @@ def fit(
             if max_grad_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
             optimizer.step()
-            history["loss"].append(float(loss))
+            history["loss"].append(float(loss.detach()))
             for name, value in terms.items():
                 history.setdefault(name, []).append(float(value))
         if on_epoch_end is not None:

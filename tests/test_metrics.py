@@ -1,0 +1,59 @@
+"""Metrics on known inputs: closed forms for the scores, exact answers for the mixture report."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils.metrics import frechet_distance, inception_score, kl_to_uniform, label_counts, mixture_quality
+
+CENTERS = ((5, 5), (10, 5), (5, 10), (10, 10))
+
+
+def test_inception_score_bounds():
+    assert inception_score(torch.full((100, 10), 0.1)) == pytest.approx(1.0)
+    one_hot = torch.eye(10).repeat(10, 1)  # every class equally often, each image certain
+    assert inception_score(one_hot) == pytest.approx(10.0, rel=1e-6)
+    collapsed = torch.zeros(50, 10)
+    collapsed[:, 3] = 1  # certain, but always the same class
+    assert inception_score(collapsed) == pytest.approx(1.0)
+
+
+def test_frechet_distance_closed_forms():
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(20000, 3, generator=g, dtype=torch.float64)
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    shift = torch.tensor([1.0, 2.0, 0.0], dtype=torch.float64)
+    assert frechet_distance(a, a + shift) == pytest.approx(5.0, rel=1e-6)
+    # N(0, I) vs N(0, 4 I) in 3-D: sum (sqrt(1) - sqrt(4))^2 = 3
+    b = 2 * torch.randn(20000, 3, generator=g, dtype=torch.float64)
+    assert frechet_distance(a, b) == pytest.approx(3.0, rel=0.05)
+    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
+
+
+def test_label_counts_and_kl_to_uniform():
+    np.testing.assert_array_equal(label_counts(torch.tensor([0, 0, 3, 9]), 10), [2, 0, 0, 1, 0, 0, 0, 0, 0, 1])
+    assert kl_to_uniform(np.full(10, 7)) == pytest.approx(0.0)
+    assert kl_to_uniform(np.eye(10)[4] * 30) == pytest.approx(math.log(10))
+
+
+def test_mixture_quality_on_exact_and_collapsed_samples():
+    exact = torch.tensor(CENTERS, dtype=torch.float32).repeat(250, 1)
+    report = mixture_quality(exact, CENTERS)
+    assert (report.modes_covered, report.high_quality_share, report.tight_share) == (4, 1.0, 1.0)
+    collapsed = torch.tensor([[10.0, 10.0]]).repeat(1000, 1)
+    assert mixture_quality(collapsed, CENTERS).modes_covered == 1
+    far = torch.tensor([[50.0, 50.0]]).repeat(100, 1)
+    far_report = mixture_quality(far, CENTERS)
+    assert (far_report.modes_covered, far_report.high_quality_share) == (0, 0.0)
+
+
+def test_mixture_quality_of_real_samples_matches_the_gaussian():
+    g = torch.Generator().manual_seed(0)
+    centers = torch.tensor(CENTERS, dtype=torch.float32)
+    x = centers[torch.randint(4, (40000,), generator=g)] + torch.randn(40000, 2, generator=g)
+    report = mixture_quality(x, CENTERS)
+    assert report.modes_covered == 4
+    # within 1 std of the nearest centre: about 1 - exp(-1/2) for well separated modes
+    assert report.tight_share == pytest.approx(1 - math.exp(-0.5), abs=0.02)
