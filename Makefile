@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test install release check selftest nbval lab clean
+.PHONY: demo test install release check selftest nbval lab results-table clean
 
 demo: $(STAMP)  ## release the notebooks and autograde the bundled sample submissions
 	$(PY) -m autograder demo
@@ -35,6 +35,9 @@ selftest: $(STAMP)
 
 nbval: $(STAMP)  ## re-execute every solution notebook in the fast profile
 	COURSE_PROFILE=fast $(PY) -m pytest --nbval-lax --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider solutions/
+
+results-table: $(STAMP)  ## regenerate the README's results table from results/*.json
+	$(PY) -m course_utils.results --update-readme README.md
 
 lab: $(STAMP)  ## JupyterLab on the student release
 	$(VENV)/bin/jupyter lab notebooks/

@@ -11,14 +11,19 @@ re-grade first removes the earlier submission from the gradebook, so no stale sc
 from __future__ import annotations
 
 import csv
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import course, preflight, release
+from . import course, preflight, release, sandbox
 
 STATUS_OK = "graded"
 STATUS_PROBLEM = "problem"  # preflight failed, scored 0
@@ -75,8 +80,47 @@ def _read_scores(workspace: course.Workspace, assignment: str, student: str) -> 
     return scores
 
 
+# Wall-clock limit for one notebook (all cells, kernel start and feedback). Fast-profile notebooks grade
+# in well under a minute; a submission past this limit is killed and scored 0.
+NOTEBOOK_TIMEOUT_S = int(os.environ.get("COURSE_NOTEBOOK_TIMEOUT", "600"))
+
+
+def sandbox_paths(workspace: course.Workspace, extra_hidden: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:
+    """(hidden, read-only) paths for the kernels of a grading run."""
+    hidden = [course.SOLUTIONS, course.ROOT / "autograder", course.ROOT / ".git", workspace.root, *extra_hidden]
+    from course_utils.paths import data_root
+
+    readonly = [data_root(), course.ROOT / "course_utils", course.ROOT / ".venv"]
+    return [str(p) for p in hidden], [str(p) for p in readonly]
+
+
+def _run_worker(job: dict, timeout: float) -> tuple[dict | None, str]:
+    """Run the worker for ``job``; returns (status dict or None, problem)."""
+    jobs = Path(job["workspace"]) / ".jobs"
+    jobs.mkdir(parents=True, exist_ok=True)
+    tag = f"{job['student']}--{job['assignment']}"
+    job_file, status_file, log_file = jobs / f"{tag}.json", jobs / f"{tag}.status", jobs / f"{tag}.log"
+    status_file.unlink(missing_ok=True)
+    job["status_file"] = str(status_file)
+    job_file.write_text(json.dumps(job))
+    with log_file.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], cwd=course.ROOT,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return None, f"time limit exceeded ({timeout:.0f} s for the whole notebook); killed"
+    if proc.returncode != 0 or not status_file.is_file():
+        tail = log_file.read_bytes()[-2000:].decode("utf-8", "replace")
+        return None, f"grader process failed (exit {proc.returncode}): {_one_line(tail)}"
+    return json.loads(status_file.read_text()), ""
+
+
 def grade_submission(
-    student: str, assignment: str, folder: Path, workspace: course.Workspace, feedback: bool = True
+    student: str, assignment: str, folder: Path, workspace: course.Workspace, feedback: bool = True,
+    extra_hidden: tuple[Path, ...] = (), use_bwrap: bool | None = None, timeout: float | None = None,
 ) -> Outcome:
     """Autograde ``folder`` (the student's submission for ``assignment``). Never raises."""
     auto_max, manual_max = course.max_points(assignment)
@@ -101,16 +145,18 @@ def grade_submission(
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(found.notebook, target / f"{assignment}.ipynb")
 
-        api = course.nbgrader_api(workspace.config())
-        result = api.autograde(assignment, student, force=True, create=True)
-        if not result["success"]:
+        hidden, readonly = sandbox_paths(workspace, (folder.resolve().parent.parent, *extra_hidden))
+        job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
+               "hidden": hidden, "readonly": readonly,
+               "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap}
+        status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S)
+        if status is None or not status["autograde"]:
             _forget_submission(workspace, assignment, student)
-            return done(STATUS_ERROR, "autograding failed: " + _one_line(result.get("error") or result.get("log", "")))
+            reason = problem or "autograding failed: " + _one_line(status["error"] if status else "")
+            return done(STATUS_ERROR, reason)
         cells = _read_scores(workspace, assignment, student)
-        if feedback:
-            fb = api.generate_feedback(assignment, student, force=True)
-            if not fb["success"]:
-                return done(STATUS_OK, "graded, but feedback failed: " + _one_line(fb.get("error") or ""), cells)
+        if feedback and not status.get("feedback"):
+            return done(STATUS_OK, "graded, but feedback failed: " + _one_line(status.get("error") or ""), cells)
         return done(STATUS_OK, found.reason, cells)
     except Exception as exc:  # the batch must go on whatever one submission does
         return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {_one_line(str(exc) or traceback.format_exc())}")

@@ -47,11 +47,14 @@ c.LimitOutput.max_traceback = 100
 # A student who deletes a grade cell gets it back, run, and scored: never a silent 0.
 c.OverwriteCells.add_missing_cells = True
 
+# Student code runs in a sandboxed kernel (autograder/sandbox.py): no network, course files hidden,
+# private scratch folder, resource limits. SandboxedExecute is nbgrader's Execute with that kernel.
+#
 # nbgrader counts any stderr output of a grade cell as a failure, and torch emits UserWarnings on
 # stderr. DemoteStderr turns stderr *stream* output into stdout before the scores are saved, so a warning
 # never costs points; a real failure still raises, which is an ``error`` output and still scores 0.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "autograder.preprocessors.SandboxedExecute",  # nbgrader's Execute, kernels in the sandbox
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

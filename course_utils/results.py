@@ -109,11 +109,30 @@ def markdown_table(directory: Path | None = None) -> str:
     return "\n".join(rows)
 
 
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def update_readme(readme: Path, directory: Path | None = None) -> bool:
+    """Replace the table between the results markers of ``readme``; True when the file changed."""
+    text = readme.read_text()
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{markdown_table(directory)}\n{END}{tail}"
+    if new != text:
+        readme.write_text(new)
+    return new != text
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Print the recorded results as a markdown table.")
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--update-readme", type=Path, default=None, help="rewrite the table in this README")
     args = parser.parse_args(argv)
-    print(markdown_table(args.dir))
+    if args.update_readme:
+        changed = update_readme(args.update_readme, args.dir)
+        print(f"{args.update_readme}: results table {'updated' if changed else 'already up to date'}")
+    else:
+        print(markdown_table(args.dir))
 
 
 if __name__ == "__main__":

@@ -44,4 +44,17 @@ def test_committed_results_are_full_profile_runs():
 
 def test_readme_results_table_is_generated_from_results():
     readme = (paths.repo_root() / "README.md").read_text()
-    assert results.markdown_table() in readme, "README's results table is stale: run `make results-table`"
+    assert f"{results.START}\n{results.markdown_table()}\n{results.END}" in readme, (
+        "README's results table is stale: run `make results-table`")
+
+
+def test_update_readme_rewrites_only_the_marked_block(tmp_path):
+    (tmp_path / "res").mkdir()
+    (tmp_path / "res" / "01_x.json").write_text(json.dumps({
+        "notebook": "01_x", "metrics": {"acc": 1.0}, "profile": "full", "machine": "m", "date": "2026-01-01"}))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results.START}\nold\n{results.END}\noutro\n")
+    assert results.update_readme(readme, tmp_path / "res")
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("outro\n") and "| 01_x | `acc` | 1 |" in text and "old" not in text
+    assert not results.update_readme(readme, tmp_path / "res")

@@ -15,6 +15,11 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 - alice: correct, written another way (multinomial sampling, (N,) logits, BCEWithLogitsLoss, one noise draw).
 - bob: the untouched release.
 - carol: subtle mistakes (ignores the generator argument, log(sigmoid) losses, D loss leaking into G).
+
+04_fmnist_gan_losses
+- alice: correct, written another way (ModuleList + F.relu, library losses, .data clamping).
+- bob: the untouched release.
+- carol: clipping skips the biases; the LSGAN generator loss pushes fakes towards 0 instead of 1.
 """
 
 from __future__ import annotations
@@ -184,7 +189,95 @@ def g_loss(fake_logits):
     },
 }
 
-ANSWERS = {"01_binary_rnn": ANSWERS_01, "03_gmm_gan": ANSWERS_03}
+# --- 04_fmnist_gan_losses ----------------------------------------------------------------------
+NETWORKS_04 = '''class MLPGenerator(nn.Module):
+    def __init__(self, z_dim, out_dim):
+        super().__init__()
+        sizes = [z_dim, 200, 300, 400, out_dim]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, z):
+        for layer in self.layers[:-1]:
+            z = F.relu(layer(z))
+        return torch.tanh(self.layers[-1](z))
+
+
+class MLPDiscriminator(nn.Module):
+    def __init__(self, in_dim):
+        super().__init__()
+        sizes = [in_dim, 300, 200, 100, 1]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        x = x.flatten(1)
+        for layer in self.layers[:-1]:
+            x = F.relu(layer(x))
+        return self.layers[-1](x)
+'''
+ANSWERS_04: dict[str, dict[str, str]] = {
+    # correct, written another way: ModuleList + F.relu, library losses, .data clamping
+    "alice": {
+        "networks": NETWORKS_04,
+        "bce_losses": '''def bce_d_loss(real, fake):
+    return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+
+def bce_g_loss(fake):
+    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+''',
+        "mse_loss": "def mse_g_loss(real, fake):\n    return F.mse_loss(fake, real)\n",
+        "wgan": '''def wgan_d_loss(real, fake):
+    return torch.mean(fake) - torch.mean(real)
+
+def wgan_g_loss(fake):
+    return -torch.mean(fake)
+
+def clip_weights_(D, c):
+    for p in D.parameters():
+        p.data.clamp_(min=-c, max=c)
+    return D
+''',
+        "lsgan": '''def lsgan_d_loss(real, fake):
+    return F.mse_loss(real, torch.ones_like(real)) + F.mse_loss(fake, torch.zeros_like(fake))
+
+def lsgan_g_loss(fake):
+    return F.mse_loss(fake, torch.ones_like(fake))
+''',
+        "answer_discussion": "BCE and LSGAN learn fastest; MSE learns the mean image; small clip values stall WGAN.",
+    },
+    "bob": {},
+    # subtle mistakes: clipping skips the biases, and the LSGAN generator pushes fakes towards 0
+    "carol": {
+        "networks": NETWORKS_04,
+        "bce_losses": '''def bce_d_loss(real, fake):
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+def bce_g_loss(fake):
+    return F.softplus(-fake).mean()
+''',
+        "mse_loss": "def mse_g_loss(real, fake):\n    return ((real - fake) ** 2).mean()\n",
+        "wgan": '''def wgan_d_loss(real, fake):
+    return -real.mean() + fake.mean()
+
+def wgan_g_loss(fake):
+    return -fake.mean()
+
+def clip_weights_(D, c):
+    with torch.no_grad():
+        for name, p in D.named_parameters():
+            if "weight" in name:
+                p.clamp_(-c, c)
+''',
+        "lsgan": '''def lsgan_d_loss(real, fake):
+    return ((real - 1) ** 2).mean() + (fake ** 2).mean()
+
+def lsgan_g_loss(fake):
+    return (fake ** 2).mean()
+''',
+    },
+}
+
+ANSWERS = {"01_binary_rnn": ANSWERS_01, "03_gmm_gan": ANSWERS_03, "04_fmnist_gan_losses": ANSWERS_04}
 
 
 def build() -> None:

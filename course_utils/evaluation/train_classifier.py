@@ -1,8 +1,9 @@
 """Train the evaluation classifier on Fashion-MNIST and write its weights and measured accuracy.
 
-    python -m course_utils.evaluation.train_classifier [--epochs 12] [--out DIR]
+    python -m course_utils.evaluation.train_classifier [--epochs 8] [--out DIR]
 
-Adam with a one-cycle learning rate, light augmentation (horizontal flips, 2-pixel shifts). The test
+Adam with a one-cycle learning rate, light augmentation (horizontal flips, 2-pixel shifts), plain
+cross-entropy (no label smoothing: the Inception Score needs confident, unsmoothed probabilities). The test
 accuracy written to ``eval_classifier.json`` is measured on the 10,000 test images after training.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -47,7 +49,7 @@ def evaluate(model: torch.nn.Module, loader: DataLoader, device) -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--out", type=Path, default=HERE)
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> dict:
         model.train()
         for x, y in progress(train, desc=f"epoch {epoch + 1}/{args.epochs}"):
             x, y = x.to(device), y.to(device)
-            loss = F.cross_entropy(model(augment(x)), y, label_smoothing=0.05)
+            loss = F.cross_entropy(model(augment(x)), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": describe_machine(),
         "device": str(device),
         "torch": torch.__version__,
-        "command": "python -m course_utils.evaluation.train_classifier " + " ".join(argv or []),
+        "command": " ".join(["python -m course_utils.evaluation.train_classifier", *(sys.argv[1:] if argv is None else argv)]),
         "date": dt.date.today().isoformat(),
     }
     (args.out / "eval_classifier.json").write_text(json.dumps(info, indent=2) + "\n")

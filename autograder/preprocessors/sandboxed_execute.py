@@ -1,0 +1,85 @@
+"""SandboxedExecute: nbgrader's Execute, with every kernel started inside :mod:`autograder.sandbox`.
+
+The kernel manager below changes three things about how a kernel is launched:
+
+- the kernel runs in a fresh, empty scratch folder (not next to the graded notebook, which at that point
+  holds the hidden tests);
+- it talks to the grader over unix sockets in a folder of its own (ZeroMQ ``ipc`` transport), since the
+  sandbox has no network;
+- the command is wrapped by :func:`autograder.sandbox.wrap` (bubblewrap, resource limits, user nobody).
+
+The policy (hidden paths, limits) comes from traitlets config, set by the grader for each run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Int, List, Unicode
+
+from .. import sandbox
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager that launches its kernel inside the course sandbox."""
+
+    hidden_paths = List(Unicode(), default_value=[], help="paths hidden from the kernel").tag(config=True)
+    readonly_paths = List(Unicode(), default_value=[], help="paths bound read-only").tag(config=True)
+    scratch_root = Unicode("", help="where per-kernel scratch folders are made").tag(config=True)
+    use_bwrap = Bool(True, help="use bubblewrap when it works (else the fallback)").tag(config=True)
+    memory_bytes = Int(sandbox.Limits.memory_bytes).tag(config=True)
+    processes = Int(sandbox.Limits.processes).tag(config=True)
+    file_bytes = Int(sandbox.Limits.file_bytes).tag(config=True)
+    cpu_seconds = Int(sandbox.Limits.cpu_seconds).tag(config=True)
+
+    _scratch: Path | None = None
+
+    def _policy(self) -> sandbox.Policy:
+        limits = sandbox.Limits(memory_bytes=self.memory_bytes, processes=self.processes,
+                                file_bytes=self.file_bytes, cpu_seconds=self.cpu_seconds)
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        hidden = [Path(p) for p in self.hidden_paths] + [Path(jupyter_runtime_dir())]
+        return sandbox.Policy(hidden=hidden, readonly=[Path(p) for p in self.readonly_paths], limits=limits)
+
+    async def _async_pre_start_kernel(self, **kw):
+        root = Path(self.scratch_root or tempfile.gettempdir())
+        root.mkdir(parents=True, exist_ok=True)
+        self._scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=root))
+        scratch, sockets = self._scratch / "work", self._scratch / "sockets"
+        scratch.mkdir()
+        sockets.mkdir()
+        self.transport = "ipc"
+        self.connection_file = str(sockets / "kernel.json")
+        self.ip = str(sockets / "kernel-ipc")
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        if sandbox.drops_privileges():
+            for path in (self._scratch, scratch, sockets, Path(self.connection_file)):
+                os.chown(path, sandbox.NOBODY, sandbox.NOBODY)
+        kw["cwd"] = str(scratch)
+        # The kernel's own stdout / stderr go nowhere: a submission cannot flood the grader's terminal or
+        # logs, and what it prints to the notebook still travels over the kernel protocol.
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
+        kw["env"] = sandbox.kernel_env(scratch) if not self.use_bwrap else dict(os.environ)
+        use = self.use_bwrap and sandbox.bwrap_works()
+        return sandbox.wrap(kernel_cmd, scratch, sockets, self._policy(), use), kw
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if self._scratch is not None and not restart:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute preprocessor, launching kernels with :class:`SandboxedKernelManager`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,145 @@
+"""Sandboxing the kernels that run student code.
+
+Student code is untrusted. Each grading kernel is started inside Debian's **bubblewrap** (``bwrap``):
+
+- a read-only view of the file system, with the course's secrets hidden behind empty tmpfs mounts:
+  ``solutions/``, ``autograder/`` (gradebook, submissions, graded notebooks, samples), ``.git``, the grading
+  workspace, the class's submissions folder and Jupyter's runtime folder (other kernels' connection files);
+- a private, empty scratch folder as working directory and home, the only writable place besides a
+  private ``/tmp``; the data root stays readable;
+- no network (its own empty network namespace), its own PID, IPC and UTS namespaces, no controlling
+  terminal (jupyter_client starts kernels in a new session), killed with its parent;
+- a minimal environment (no inherited tokens), and when the grader runs as root the kernel runs as
+  ``nobody`` so that the process limit applies;
+- resource limits (``prlimit``): address space, processes, file size, open files, CPU seconds.
+
+Where bubblewrap is missing (it is installed by the setup with apt when possible) the grader falls back to
+the resource limits and the unprivileged user only: no file-system or network isolation. The grade report
+says which protection was in force. The kernel talks to the grader over unix sockets (ZeroMQ's ``ipc``
+transport) in a folder bound into the sandbox, since it has no network at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NOBODY = 65534
+
+# Environment variables passed into the sandbox; everything else is dropped.
+ENV_WHITELIST = ("PATH", "LANG", "LC_ALL", "COURSE_PROFILE", "COURSE_DATA_DIR", "NBGRADER_EXECUTION",
+                 "NBGRADER_VALIDATING", "MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONHASHSEED")
+
+
+@dataclass
+class Limits:
+    """Per-kernel resource limits."""
+
+    memory_bytes: int = 6 * 2**30  # address space; torch's CUDA build needs ~3 GiB just to import
+    processes: int = 128  # for the kernel's uid (applies when it is not root)
+    file_bytes: int = 256 * 2**20  # largest file the kernel may write
+    open_files: int = 1024
+    cpu_seconds: int = 1200  # CPU time of the kernel process (all its threads)
+
+
+@dataclass
+class Policy:
+    """What one sandboxed kernel may see and use."""
+
+    hidden: list[Path] = field(default_factory=list)  # replaced by empty tmpfs mounts
+    readonly: list[Path] = field(default_factory=list)  # bound read-only even if under a hidden path
+    limits: Limits = field(default_factory=Limits)
+
+
+def bwrap() -> str | None:
+    """Path of the bubblewrap binary, or None."""
+    return shutil.which("bwrap")
+
+
+def bwrap_works() -> bool:
+    """bubblewrap exists and can create the namespaces we need on this machine."""
+    exe = bwrap()
+    if not exe:
+        return False
+    import subprocess
+
+    try:
+        proc = subprocess.run([exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",
+                               "--unshare-pid", "--die-with-parent", "true"], capture_output=True, timeout=20)
+        return proc.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def drops_privileges() -> bool:
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def describe(use_bwrap: bool) -> str:
+    """One line for the grade report: which protection was in force."""
+    lim = Limits()
+    limits = (f"limits: {lim.memory_bytes // 2**30} GiB memory, {lim.processes} processes, "
+              f"{lim.file_bytes // 2**20} MiB files, {lim.cpu_seconds} s CPU")
+    user = "uid nobody" if drops_privileges() else f"uid {os.geteuid()} (grader's own user)"
+    if use_bwrap:
+        return (f"sandbox: bubblewrap (no network, read-only file system, course files hidden, private scratch "
+                f"and /tmp), {user}, {limits}")
+    return f"sandbox: FALLBACK without bubblewrap (no file-system or network isolation), {user}, {limits}"
+
+
+def _prlimit(limits: Limits) -> list[str]:
+    exe = shutil.which("prlimit")
+    if not exe:
+        return []
+    return [exe, f"--as={limits.memory_bytes}", f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
+            f"--nofile={limits.open_files}", f"--cpu={limits.cpu_seconds}", f"--core=0", "--"]
+
+
+def _drop(uid: int = NOBODY) -> list[str]:
+    if not drops_privileges():
+        return []
+    return [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+
+
+def kernel_env(scratch: Path) -> dict[str, str]:
+    """The whole environment a sandboxed kernel gets."""
+    env = {k: os.environ[k] for k in ENV_WHITELIST if k in os.environ}
+    env.update(HOME=str(scratch), TMPDIR="/tmp", MPLCONFIGDIR=str(scratch / ".matplotlib"),
+               COURSE_CACHE_DIR=str(scratch / ".cache"), COURSE_RESULTS_DIR=str(scratch / "results"),
+               COURSE_CHECKPOINTS="0", PYTHONDONTWRITEBYTECODE="1", JUPYTER_RUNTIME_DIR=str(scratch / ".runtime"))
+    env.setdefault("PATH", "/usr/bin:/bin")
+    return env
+
+
+def wrap(cmd: list[str], scratch: Path, sockets: Path, policy: Policy, use_bwrap: bool) -> list[str]:
+    """The command that runs ``cmd`` (a kernel) inside the sandbox."""
+    prefix = _prlimit(policy.limits)
+    inner = _drop() + cmd
+    if not use_bwrap:
+        return prefix + inner
+    args = [bwrap(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--die-with-parent", "--clearenv"]
+    for path in sorted({p.resolve() for p in policy.hidden if p.exists()}, key=lambda p: len(p.parts)):
+        args += ["--tmpfs", str(path)]
+    for path in policy.readonly:
+        if path.exists():
+            args += ["--ro-bind", str(path.resolve()), str(path.resolve())]
+    tmpfs_roots = [Path("/tmp"), *(p.resolve() for p in policy.hidden if p.exists())]
+    for path in (scratch.resolve(), sockets.resolve()):
+        # bubblewrap creates missing parents of a bind target with mode 0700 (root only); make them
+        # traversable so that the kernel's user reaches its own folders, and nothing else is in them.
+        roots = [r for r in tmpfs_roots if r == path or r in path.parents]
+        if roots:
+            deepest = max(roots, key=lambda r: len(r.parts))
+            for ancestor in reversed(path.parents):
+                if deepest in ancestor.parents:
+                    args += ["--perms", "0711", "--dir", str(ancestor)]
+        args += ["--bind", str(path), str(path)]
+    for key, value in kernel_env(scratch).items():
+        args += ["--setenv", key, value]
+    args += ["--chdir", str(scratch.resolve()), "--"]
+    return prefix + args + inner
