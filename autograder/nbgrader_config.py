@@ -11,6 +11,7 @@ Course layout (see ../shared/COURSE_SPEC.md):
     autograder/gradebook.db      the gradebook (git-ignored)
 """
 
+import os
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by traitlets when the file is loaded)
@@ -37,7 +38,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # --- executing submissions --------------------------------------------------------------------
 # Per-cell wall-clock limit. Grading runs in the fast profile (NBGRADER_EXECUTION implies it), where
 # no cell of a solution takes more than a few seconds; a cell that hangs is interrupted and scored 0.
-c.Execute.timeout = 120
+c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
 # Output limits: a cell printing a novel is cut to its first lines, a traceback to its last frames.
@@ -54,6 +55,7 @@ c.OverwriteCells.add_missing_cells = True
 # stderr. DemoteStderr turns stderr *stream* output into stdout before the scores are saved, so a warning
 # never costs points; a real failure still raises, which is an ``error`` output and still scores 0.
 c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.MarkGradeCells",  # test cells restore tampered state first (guarded kernel)
     "autograder.preprocessors.SandboxedExecute",  # nbgrader's Execute, kernels in the sandbox
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -59,6 +59,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = str(sockets / "kernel.json")
         self.ip = str(sockets / "kernel-ipc")
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        # ipykernel's launcher, replaced by the guarded kernel (restores tampered state before tests)
+        kernel_cmd = ["course_utils.guarded_kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
         if sandbox.drops_privileges():
             for path in (self._scratch, scratch, sockets, Path(self.connection_file)):
                 os.chown(path, sandbox.NOBODY, sandbox.NOBODY)
