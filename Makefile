@@ -19,6 +19,11 @@ test: $(STAMP)  ## the whole test suite (units, selftest, release sync, nbval, d
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing bubblewrap (the grading sandbox) with apt"; \
+	    apt-get install -y -qq bubblewrap >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; } || echo "note: could not install bubblewrap; grading falls back to resource limits only"; \
+	  else echo "note: bubblewrap (bwrap) not found; install it (apt install bubblewrap) for sandboxed grading"; fi; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

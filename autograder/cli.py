@@ -40,11 +40,11 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
     csv_path = workspace.root / "grades.csv"
     grade.write_csv(outcomes, csv_path)
     table = grade.format_table(outcomes)
-    (workspace.root / "report.txt").write_text(table + "\n")
+    (workspace.root / "report.txt").write_text("\n".join([*notes, "", table, ""]))
     print()
     print(table)
     for note in notes:
-        print(f"note: {note}")
+        print(note if note.startswith("sandbox:") else f"note: {note}")
     print(f"\n{len(outcomes)} notebooks graded in {time.perf_counter() - start:.0f}s; "
           f"grades in {csv_path}, feedback in {workspace.feedback}, gradebook {workspace.gradebook}")
     return 0

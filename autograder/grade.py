@@ -190,11 +190,14 @@ def grade_class(
     assignments: list[str] | None = None,
     feedback: bool = True,
     progress: bool = True,
+    timeout: float | None = None,
 ) -> tuple[list[Outcome], list[str]]:
     """Grade every student folder in ``submissions``; returns the outcomes and batch-level notes."""
     workspace = workspace or course.Workspace.default()
     workspace.root.mkdir(parents=True, exist_ok=True)
     students, wanted, notes = discover(submissions, assignments)
+    use_bwrap = sandbox.bwrap_works()
+    notes.insert(0, sandbox.describe(use_bwrap))
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="grade-release-") as tmp:
         for assignment in wanted:
@@ -202,7 +205,8 @@ def grade_class(
             release.generate(assignment, workspace, Path(tmp))
     jobs = [(s, a) for a in wanted for s in students]
     for i, (student, assignment) in enumerate(jobs, 1):
-        outcome = grade_submission(student, assignment, submissions / student / assignment, workspace, feedback)
+        outcome = grade_submission(student, assignment, submissions / student / assignment, workspace, feedback,
+                                   use_bwrap=use_bwrap, timeout=timeout)
         outcomes.append(outcome)
         if progress:
             print(f"[{i}/{len(jobs)}] {student} {assignment}: {outcome.score:g}/{outcome.max_score:g} "

@@ -81,8 +81,9 @@ def drops_privileges() -> bool:
 def describe(use_bwrap: bool) -> str:
     """One line for the grade report: which protection was in force."""
     lim = Limits()
-    limits = (f"limits: {lim.memory_bytes // 2**30} GiB memory, {lim.processes} processes, "
-              f"{lim.file_bytes // 2**20} MiB files, {lim.cpu_seconds} s CPU")
+    procs = f"{lim.processes} processes, " if drops_privileges() else ""
+    limits = (f"limits: {lim.memory_bytes // 2**30} GiB memory, {procs}{lim.file_bytes // 2**20} MiB files, "
+              f"{lim.cpu_seconds} s CPU per kernel")
     user = "uid nobody" if drops_privileges() else f"uid {os.geteuid()} (grader's own user)"
     if use_bwrap:
         return (f"sandbox: bubblewrap (no network, read-only file system, course files hidden, private scratch "
@@ -94,8 +95,13 @@ def _prlimit(limits: Limits) -> list[str]:
     exe = shutil.which("prlimit")
     if not exe:
         return []
-    return [exe, f"--as={limits.memory_bytes}", f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
-            f"--nofile={limits.open_files}", f"--cpu={limits.cpu_seconds}", f"--core=0", "--"]
+    args = [exe, f"--as={limits.memory_bytes}", f"--fsize={limits.file_bytes}", f"--nofile={limits.open_files}",
+            f"--cpu={limits.cpu_seconds}", "--core=0"]
+    if drops_privileges():
+        # RLIMIT_NPROC counts every process of the kernel's uid; only meaningful for the dedicated
+        # user nobody (for the grader's own user it would count the instructor's other processes too)
+        args.append(f"--nproc={limits.processes}")
+    return args + ["--"]
 
 
 def _drop(uid: int = NOBODY) -> list[str]:
