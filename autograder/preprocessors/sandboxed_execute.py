@@ -55,6 +55,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         scratch, sockets = self._scratch / "work", self._scratch / "sockets"
         scratch.mkdir()
         sockets.mkdir()
+        # Interrupts travel as messages (the kernel then signals itself): a signal to the launcher's process
+        # group does not reach a kernel inside bubblewrap's PID namespace.
+        self.kernel_spec.interrupt_mode = "message"
         self.transport = "ipc"
         self.connection_file = str(sockets / "kernel.json")
         self.ip = str(sockets / "kernel-ipc")
