@@ -115,7 +115,20 @@ def _run_worker(job: dict, timeout: float) -> tuple[dict | None, str]:
     if proc.returncode != 0 or not status_file.is_file():
         tail = log_file.read_bytes()[-2000:].decode("utf-8", "replace")
         return None, f"grader process failed (exit {proc.returncode}): {_one_line(tail)}"
-    return json.loads(status_file.read_text()), ""
+    status = json.loads(status_file.read_text())
+    if not status["autograde"]:
+        return None, _failure_reason(log_file.read_bytes()[-200_000:].decode("utf-8", "replace"), status["error"])
+    return status, ""
+
+
+def _failure_reason(log: str, error: str) -> str:
+    """A one-line reason for a notebook nbgrader could not grade, read from the job's log."""
+    if "CellTimeoutError" in log or "Timeout waiting for" in log:
+        return "a cell ran past its time limit and did not stop when interrupted; notebook not graded"
+    if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log.lower():
+        return "the kernel died while running the notebook (crash, os._exit or out of memory); notebook not graded"
+    lines = [ln.strip() for ln in log.splitlines() if "Error" in ln and not ln.strip().startswith("[ERROR]")]
+    return "autograding failed: " + _one_line(lines[-1] if lines else error)
 
 
 def grade_submission(
@@ -150,10 +163,9 @@ def grade_submission(
                "hidden": hidden, "readonly": readonly,
                "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap}
         status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S)
-        if status is None or not status["autograde"]:
+        if status is None:
             _forget_submission(workspace, assignment, student)
-            reason = problem or "autograding failed: " + _one_line(status["error"] if status else "")
-            return done(STATUS_ERROR, reason)
+            return done(STATUS_ERROR, problem)
         cells = _read_scores(workspace, assignment, student)
         if feedback and not status.get("feedback"):
             return done(STATUS_OK, "graded, but feedback failed: " + _one_line(status.get("error") or ""), cells)

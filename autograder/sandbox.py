@@ -129,22 +129,26 @@ def wrap(cmd: list[str], scratch: Path, sockets: Path, policy: Policy, use_bwrap
     args = [bwrap(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--clearenv"]
+    # Inside a tmpfs (/tmp, or a hidden path) bubblewrap creates missing parents of a mount point with mode
+    # 0700, root only. Create them first as traversable (0711: no listing), so that the kernel's user can
+    # reach its own folders and nothing else.
+    tmpfs_roots = [Path("/tmp")]
+
+    def parents_first(path: Path) -> list[str]:
+        out = []
+        for ancestor in reversed(path.parents):
+            if any(root in ancestor.parents for root in tmpfs_roots):
+                out += ["--perms", "0711", "--dir", str(ancestor)]
+        return out
+
     for path in sorted({p.resolve() for p in policy.hidden if p.exists()}, key=lambda p: len(p.parts)):
-        args += ["--tmpfs", str(path)]
+        args += parents_first(path) + ["--tmpfs", str(path)]
+        tmpfs_roots.append(path)
     for path in policy.readonly:
         if path.exists():
-            args += ["--ro-bind", str(path.resolve()), str(path.resolve())]
-    tmpfs_roots = [Path("/tmp"), *(p.resolve() for p in policy.hidden if p.exists())]
+            args += parents_first(path.resolve()) + ["--ro-bind", str(path.resolve()), str(path.resolve())]
     for path in (scratch.resolve(), sockets.resolve()):
-        # bubblewrap creates missing parents of a bind target with mode 0700 (root only); make them
-        # traversable so that the kernel's user reaches its own folders, and nothing else is in them.
-        roots = [r for r in tmpfs_roots if r == path or r in path.parents]
-        if roots:
-            deepest = max(roots, key=lambda r: len(r.parts))
-            for ancestor in reversed(path.parents):
-                if deepest in ancestor.parents:
-                    args += ["--perms", "0711", "--dir", str(ancestor)]
-        args += ["--bind", str(path), str(path)]
+        args += parents_first(path) + ["--bind", str(path), str(path)]
     for key, value in kernel_env(scratch).items():
         args += ["--setenv", key, value]
     args += ["--chdir", str(scratch.resolve()), "--"]

@@ -33,8 +33,9 @@ def _top_level_names(body: list[ast.stmt]) -> set[str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(node.name)
         elif isinstance(node, ast.ClassDef):
+            # a class and its methods count; its data fields (e.g. a history's `d_loss` list) hold values
             names.add(node.name)
-            names |= _top_level_names(node.body)
+            names |= {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
@@ -53,5 +54,6 @@ def test_course_utils_defines_no_graded_name():
 
 
 def test_the_check_itself_catches_a_graded_name():
-    tree = ast.parse("import torch\nclass VAE:\n    def vae_loss(self): pass\ndef helper():\n    v = 1\n")
-    assert _top_level_names(tree.body) & GRADED_NAMES == {"VAE", "vae_loss"}
+    tree = ast.parse("import torch\nclass VAE:\n    d_loss: list = []\n    def vae_loss(self): pass\n"
+                     "def helper():\n    v = 1\nU = 3\n")
+    assert _top_level_names(tree.body) & GRADED_NAMES == {"VAE", "vae_loss", "U"}
