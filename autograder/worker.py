@@ -9,6 +9,7 @@ cannot see; scores are read from the gradebook by the parent, never from anythin
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,24 @@ def configure(job: dict):
     return cfg
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the grading run that started it dies (even by SIGKILL), so
+    that a restarted run never races an orphaned worker for the gradebook. The kernel, in turn, dies
+    with the worker (bubblewrap's --die-with-parent)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str]) -> int:
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        return 1
     job = json.loads(Path(argv[0]).read_text())
     status = Path(job["status_file"])
     api = course.nbgrader_api(configure(job))

@@ -175,7 +175,14 @@ def adversarial_batch(tmp_path_factory, loopback_server):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return {o.student: o for o in outcomes}, notes, ws, time.monotonic() - start, hits
+    seconds = time.monotonic() - start
+    # keep the batch's report as a test artifact (artifacts/ is git-ignored)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "adversarial_report.txt").write_text(
+        "\n".join([*notes, "", grade.format_table(outcomes), "", f"batch wall time: {seconds:.0f} s", ""])
+        + "\n".join(f"{o.student:14s} {o.status:8s} {o.score:4.0f}/{o.max_score:g} {o.seconds:6.1f}s  {o.reason}"
+                    for o in outcomes))
+    return {o.student: o for o in outcomes}, notes, ws, seconds, hits
 
 
 def _graded_text(ws, student: str) -> str:

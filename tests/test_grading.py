@@ -205,3 +205,36 @@ def test_grade_command_writes_csv_and_prints_the_table(tmp_path):
     assert "zed/01_binary_rnn: [problem] JSON, but not a notebook" in proc.stdout
     rows = list(csv.DictReader((tmp_path / "ws" / "grades.csv").open()))
     assert {(r["student"], r["score"], r["max_score"]) for r in rows} == {("bob", "0.0", "10.0"), ("zed", "0.0", "10.0")}
+
+
+def test_a_run_killed_midway_and_restarted_finishes_the_class(tmp_path):
+    """SIGKILL the grading run after its first notebook; a second run grades everyone exactly once."""
+    import os
+    import signal
+    import time
+
+    subs = tmp_path / "subs"
+    for student in ("alice", "bob", "carol"):
+        shutil.copytree(SAMPLES / student / A, subs / student / A)
+    ws = tmp_path / "ws"
+    cmd = [sys.executable, "-m", "autograder", "grade", str(subs), "--workspace", str(ws), "--no-feedback",
+           "--assignment", A]
+    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    for line in first.stdout:
+        if line.startswith("[1/3]") or time.monotonic() > deadline:
+            break
+    os.kill(first.pid, signal.SIGKILL)  # midway: the second notebook is being graded now
+    first.wait()
+    time.sleep(1)
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout[-3000:]
+    rows = list(csv.DictReader((ws / "grades.csv").open()))
+    assert sorted((r["student"], float(r["score"])) for r in rows) == [("alice", 10.0), ("bob", 0.0), ("carol", 5.0)]
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{ws / 'gradebook.db'}") as gb:
+        subs_in_db = sorted(s.student_id for s in gb.find_assignment(A).submissions)
+        assert subs_in_db == ["alice", "bob", "carol"], "each student exactly once in the gradebook"
+        scores = {s.student_id: s.score for s in gb.find_assignment(A).submissions}
+        assert scores == {"alice": 10, "bob": 0, "carol": 5}

@@ -39,6 +39,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     cpu_seconds = Int(sandbox.Limits.cpu_seconds).tag(config=True)
 
     _scratch: Path | None = None
+    _sockets: Path | None = None
 
     def _policy(self) -> sandbox.Policy:
         limits = sandbox.Limits(memory_bytes=self.memory_bytes, processes=self.processes,
@@ -52,9 +53,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         root = Path(self.scratch_root or tempfile.gettempdir())
         root.mkdir(parents=True, exist_ok=True)
         self._scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=root))
-        scratch, sockets = self._scratch / "work", self._scratch / "sockets"
+        scratch = self._scratch / "work"
         scratch.mkdir()
-        sockets.mkdir()
+        # unix socket paths are limited to 108 bytes, so the sockets live in a short folder of their own
+        self._sockets = Path(tempfile.mkdtemp(prefix="cg-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        sockets = self._sockets
         # Interrupts travel as messages (the kernel then signals itself): a signal to the launcher's process
         # group does not reach a kernel inside bubblewrap's PID namespace.
         self.kernel_spec.interrupt_mode = "message"
@@ -80,6 +83,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if self._scratch is not None and not restart:
             shutil.rmtree(self._scratch, ignore_errors=True)
+            shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 class SandboxedExecute(Execute):
