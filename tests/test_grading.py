@@ -199,7 +199,7 @@ def test_grade_command_writes_csv_and_prints_the_table(tmp_path):
     shutil.copytree(SAMPLES / "bob", subs / "bob")
     _write(subs / "zed" / A, f"{A}.ipynb", "{}")
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--workspace", str(tmp_path / "ws"),
-                           "--no-feedback"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+                           "--no-feedback", "--assignment", A], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"bob\s+0/10\s+0/10", proc.stdout), proc.stdout
     assert "zed/01_binary_rnn: [problem] JSON, but not a notebook" in proc.stdout
