@@ -45,7 +45,8 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
     print(table)
     for note in notes:
         print(note if note.startswith("sandbox:") else f"note: {note}")
-    print(f"\n{len(outcomes)} notebooks graded in {time.perf_counter() - start:.0f}s; "
+    absent = sum(o.status == grade.STATUS_ABSENT for o in outcomes)
+    print(f"\n{len(outcomes) - absent} notebooks graded ({absent} not submitted) in {time.perf_counter() - start:.0f}s; "
           f"grades in {csv_path}, feedback in {workspace.feedback}, gradebook {workspace.gradebook}")
     return 0
 
