@@ -71,12 +71,6 @@ def record(notebook_id: str, metrics: Mapping[str, Any]) -> Path:
     return path
 
 
-def load(notebook_id: str, directory: Path | None = None) -> dict:
-    """Read a recorded result (from ``directory`` or the repository's ``results/``)."""
-    directory = directory or (paths.repo_root() or Path.cwd()) / "results"
-    return json.loads((Path(directory) / f"{notebook_id}.json").read_text())
-
-
 class Stopwatch:
     """Wall time of a block, for the ``wall_time_s`` every results file carries.
 

@@ -25,11 +25,6 @@ class MixtureReport:
     tight_share: float  # within 1 std of the nearest centre
     per_mode_counts: list[int]  # high-quality samples per mode
 
-    def as_dict(self) -> dict:
-        return dict(modes_covered=self.modes_covered, num_modes=self.num_modes,
-                    high_quality_share=self.high_quality_share, within_1_std_share=self.tight_share,
-                    per_mode_counts=self.per_mode_counts)
-
 
 def mixture_quality(samples: torch.Tensor, centers, std: float = 1.0, radius_std: float = 3.0,
                     min_share: float = 0.05) -> MixtureReport:

@@ -7,7 +7,7 @@
 """
 
 from .checkpoints import fingerprint, load_or_train
-from .gan import GANHistory, infinite_batches, train_gan
+from .gan import GANHistory, train_gan
 from .supervised import fit
 
-__all__ = ["GANHistory", "fingerprint", "fit", "infinite_batches", "load_or_train", "train_gan"]
+__all__ = ["GANHistory", "fingerprint", "fit", "load_or_train", "train_gan"]

@@ -41,21 +41,6 @@ class GANHistory:
     evals: list[dict] = field(default_factory=list)  # {"step": s, metric: value, ...}
     seconds: float = 0.0
 
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "GANHistory":
-        return cls(**data)
-
-
-def infinite_batches(loader: Iterator | torch.utils.data.DataLoader, device: torch.device | str = "cpu") -> Iterator[torch.Tensor]:
-    """Cycle through a DataLoader forever, yielding the inputs (labels dropped) on ``device``."""
-    while True:
-        for batch in loader:
-            x = batch[0] if isinstance(batch, (list, tuple)) else batch
-            yield x.to(device)
-
 
 def _next_real(batches: Batches, batch_size: int) -> torch.Tensor:
     return batches(batch_size) if callable(batches) else next(batches)
@@ -101,7 +86,7 @@ def train_gan(
 ) -> GANHistory:
     """Train ``G`` (and ``D``) for ``steps`` generator steps; see the module docstring for the pieces.
 
-    ``real_batches`` is an iterator of real batches (e.g. :func:`infinite_batches`) or a function
+    ``real_batches`` is an iterator of real batches (e.g. :func:`course_utils.data.random_batches`) or a function
     ``batch_size -> batch`` (e.g. a mixture sampler). ``noise(n)`` draws generator inputs (default
     ``randn(n, z_dim)`` on G's device); ``fixed_noise`` (default 64 such draws) makes the snapshots.
     """
