@@ -12,6 +12,7 @@ Both default to per-user folders (``$XDG_CACHE_HOME/course-kit/...`` or ``~/.cac
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 from pathlib import Path
@@ -52,3 +53,30 @@ def repo_root() -> Path | None:
     """The course repository when ``course_utils`` is used from a checkout, else ``None``."""
     here = Path(__file__).resolve().parent.parent
     return here if (here / "solutions").is_dir() and (here / "pyproject.toml").is_file() else None
+
+
+def fingerprint(*objects: Any) -> str:
+    """A hash of the source code of functions / classes (their repr for anything else).
+
+    Derived files made with a student's code are keyed by it, so that fixing a bug and rerunning
+    recomputes them instead of loading the buggy result.
+    """
+    h = hashlib.sha256()
+    for obj in objects:
+        try:
+            text = inspect.getsource(obj if inspect.isclass(obj) or inspect.isroutine(obj) else type(obj))
+        except (OSError, TypeError):
+            text = repr(obj)
+        h.update(text.encode())
+    return h.hexdigest()[:16]
+
+
+def caching_enabled() -> bool:
+    """Whether derived files (encoded corpora, checkpoints) are reused from the cache.
+
+    Off under nbgrader (``NBGRADER_EXECUTION``: every submission computes its own) and when
+    ``COURSE_CHECKPOINTS=0``.
+    """
+    if os.environ.get("COURSE_CHECKPOINTS", "").strip() == "0":
+        return False
+    return not os.environ.get("NBGRADER_EXECUTION")

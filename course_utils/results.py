@@ -71,6 +71,19 @@ def record(notebook_id: str, metrics: Mapping[str, Any]) -> Path:
     return path
 
 
+def committed(notebook_id: str) -> dict | None:
+    """The metrics of the committed full-profile run of ``notebook_id`` (``results/<id>.json`` in the
+    repository), or ``None`` when there is none: lets one notebook quote another's measured numbers."""
+    from .paths import repo_root
+
+    root = repo_root()
+    path = root / "results" / f"{notebook_id}.json" if root else None
+    if path is None or not path.is_file():
+        return None
+    payload = json.loads(path.read_text())
+    return payload["metrics"] if payload.get("profile") == "full" else None
+
+
 class Stopwatch:
     """Wall time of a block, for the ``wall_time_s`` every results file carries.
 

@@ -74,3 +74,42 @@ def rnn_stepper(encode: Callable, forward: Callable, U, W, b_h, v, b_y, h0, a: i
     box = w.VBox([w.HBox([a_box, b_box]), step, out])
     display(box)
     return box
+
+
+def class_sampler(generate: Callable[[int, int], "object"], class_names: list[str], n: int = 8, seed: int = 0):
+    """Pick a class and see what a conditional generator draws for it.
+
+    ``generate(label, n)`` returns ``n`` images (n, 1, H, W) in [-1, 1] for class ``label``; it is built by
+    the notebook from the student's generator. A button draws new noise.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    import torch
+    from IPython.display import display
+
+    from .plotting import image_grid
+
+    picker = w.Dropdown(options=[(name, i) for i, name in enumerate(class_names)], value=0, description="class")
+    again = w.Button(description="new samples")
+    out = w.Output()
+    state = {"seed": seed}
+
+    def render(*_):
+        torch.manual_seed(state["seed"])
+        images = generate(int(picker.value), n)
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(n * 1.1, 1.6))
+            image_grid(images, nrow=n, ax=ax, title=f"{n} samples of class '{class_names[int(picker.value)]}'")
+            plt.show()
+
+    def resample(_):
+        state["seed"] += 1
+        render()
+
+    picker.observe(render, names="value")
+    again.on_click(resample)
+    render()
+    box = w.VBox([w.HBox([picker, again]), out])
+    display(box)
+    return box

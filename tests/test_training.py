@@ -141,3 +141,61 @@ def test_load_or_train_loads_a_finished_configuration(monkeypatch, tmp_path):
 
 def test_fingerprint_follows_source_code():
     assert fingerprint(_bce_d) == fingerprint(_bce_d) != fingerprint(_bce_g)
+
+
+def test_fit_keeps_the_best_epoch_and_steps_the_scheduler():
+    torch.manual_seed(0)
+    model = nn.Linear(1, 1, bias=False)
+    batches = [(torch.ones(4, 1), torch.zeros(4))]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scores = iter([0.5, 0.9, 0.7])  # the second epoch is the best
+    weights = []
+
+    def on_epoch_end(m, epoch):
+        weights.append(m.weight.item())
+        return {"val": next(scores)}
+
+    h = fit(model, batches, lambda m, b: ((m(b[0]).squeeze(1) - b[1]) ** 2).mean(), optimizer, 3,
+            on_epoch_end=on_epoch_end, keep_best="val", show_progress=False,
+            scheduler=torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5))
+    assert h["best_epoch"] == [2] and model.weight.item() == weights[1] != weights[2]
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**3)
+    with pytest.raises(ValueError, match="keep_best"):
+        fit(model, batches, lambda m, b: m(b[0]).sum(), optimizer, 1, keep_best="val", show_progress=False)
+
+
+def test_conditional_models_get_their_labels_with_real_and_generated_batches():
+    calls = {"G": [], "D": []}
+
+    class CondG(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2 + 3, 4)
+
+        def forward(self, z, c):
+            calls["G"].append(c.shape)
+            return self.lin(torch.cat([z, c], 1))
+
+    class CondD(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4 + 3, 1)
+
+        def forward(self, x, c):
+            calls["D"].append((x.shape, c.shape))
+            return self.lin(torch.cat([x, c], 1))
+
+    def real_batches():
+        while True:
+            yield torch.randn(8, 4), torch.eye(3)[torch.randint(3, (8,))]
+
+    G, D = CondG(), CondD()
+    fixed = (torch.randn(6, 2), torch.eye(3)[torch.arange(6) % 3])
+    h = train_gan(G, D, real_batches(), z_dim=2, steps=5, opt_G=torch.optim.SGD(G.parameters(), 0.01),
+                  opt_D=torch.optim.SGD(D.parameters(), 0.01), d_loss=_bce_d, g_loss=_bce_g, batch_size=8,
+                  noise=lambda n: (torch.randn(n, 2), torch.eye(3)[torch.randint(3, (n,))]), fixed_noise=fixed,
+                  show_progress=False)
+    assert len(h.d_loss) == 5 and all(torch.isfinite(torch.tensor(h.d_loss + h.g_loss)))
+    assert all(shape == (8, 3) for shape in calls["G"][:-1] if shape[0] == 8)
+    assert all(c == (x[0], 3) for x, c in calls["D"]) and len(calls["D"]) == 5 * 3  # real + fake + G step
+    assert {tuple(s.shape) for s in h.snapshots.values()} == {(6, 4)}

@@ -20,6 +20,26 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 - alice: correct, written another way (ModuleList + F.relu, library losses, .data clamping).
 - bob: the untouched release.
 - carol: clipping skips the biases; the LSGAN generator loss pushes fakes towards 0 instead of 1.
+
+02_sentiment_gru_mlp
+- alice: correct, written another way (character filter, most_common + sort, np.pad, the GRU's final
+  hidden state h_n instead of its last output, predictions concatenated before comparing).
+- bob: the untouched release.
+- carol: deletes punctuation before removing the line breaks ("it<br />would" -> "itbrwould"), pads on
+  the right, averages the GRU's outputs over time, and averages accuracies per batch.
+
+05_mode_collapse
+- alice: correct, written another way (a new Sequential of copied layers, one bincount over all samples,
+  the copy trained with torch.autograd.grad and in-place updates).
+- bob: the untouched release.
+- carol: the classifier shares D's layers instead of copying them, and the unrolled step trains the copy
+  k + 1 times (off by one).
+
+06_conditional_gan
+- alice: correct, written another way (scatter_ one-hot, LeakyReLU generator without batch norm,
+  dropout in the discriminator).
+- bob: the untouched release.
+- carol: one_hot returns int64, and the discriminator ends with a sigmoid.
 """
 
 from __future__ import annotations
@@ -277,7 +297,208 @@ def lsgan_g_loss(fake):
     },
 }
 
-ANSWERS = {"01_binary_rnn": ANSWERS_01, "03_gmm_gan": ANSWERS_03, "04_fmnist_gan_losses": ANSWERS_04}
+MODELS_02 = '''class GRUSentiment(nn.Module):
+    def __init__(self, vocab_size, embed_dim, hidden_dim):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.rnn = nn.GRU(input_size=embed_dim, hidden_size=hidden_dim, batch_first=True)
+        self.fc = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x):
+        _, h_n = self.rnn(self.embedding(x))
+        return torch.sigmoid(self.fc(h_n[-1]))[:, 0]
+
+
+class MLPSentiment(nn.Module):
+    def __init__(self, vocab_size, embed_dim, seq_len, hidden_dim):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.hidden = nn.Linear(seq_len * embed_dim, hidden_dim)
+        self.output = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x):
+        h = F.relu(self.hidden(self.embedding(x).reshape(x.shape[0], -1)))
+        return torch.sigmoid(self.output(h)).reshape(-1)
+'''
+ANSWERS_02: dict[str, dict[str, str]] = {
+    "alice": {
+        "tokenize": '''import re
+
+def tokenize(text):
+    text = re.sub("(?i)<br */?>", " ", text).lower()
+    return "".join(ch for ch in text if ch not in string.punctuation).split()
+''',
+        "build_vocab": '''from collections import Counter
+
+def build_vocab(token_lists, max_size=None, min_freq=1):
+    counts = Counter(w for tokens in token_lists for w in tokens)
+    ranked = sorted(counts.most_common(), key=lambda kv: (-kv[1], kv[0]))
+    keep = [w for w, c in ranked if c >= min_freq]
+    if max_size is not None:
+        keep = keep[:max_size - 2]
+    return {"<pad>": 0, "<unk>": 1, **{w: i + 2 for i, w in enumerate(keep)}}
+''',
+        "encode_and_pad": '''def encode_and_pad(tokens, vocab, length=400):
+    ids = np.array([vocab.get(t, 1) for t in tokens][:length], dtype=np.int64)
+    return np.pad(ids, (length - len(ids), 0)).astype(np.int64)
+''',
+        "models": MODELS_02,
+        "accuracy": '''@torch.no_grad()
+def accuracy(model, loader):
+    model.eval()
+    preds, labels = [], []
+    for x, y in loader:
+        preds.append(model(x).round().long())
+        labels.append(y)
+    return float((torch.cat(preds) == torch.cat(labels)).float().mean())
+''',
+        "answer_compare": "The GRU shares weights over time, so a phrase means the same wherever it is; the MLP memorises positions.",
+    },
+    "bob": {},
+    "carol": {
+        "tokenize": '''import re
+
+def tokenize(text):
+    text = text.lower().translate(str.maketrans("", "", string.punctuation))
+    return text.replace("<br />", " ").split()
+''',
+        "build_vocab": '''from collections import Counter
+
+def build_vocab(token_lists, max_size=None, min_freq=1):
+    counts = Counter()
+    for tokens in token_lists:
+        counts.update(tokens)
+    words = sorted([w for w in counts if counts[w] >= min_freq], key=lambda w: (-counts[w], w))
+    if max_size is not None:
+        words = words[:max_size - 2]
+    vocab = {"<pad>": 0, "<unk>": 1}
+    for w in words:
+        vocab[w] = len(vocab)
+    return vocab
+''',
+        "encode_and_pad": '''def encode_and_pad(tokens, vocab, length=400):
+    ids = [vocab.get(t, 1) for t in tokens[:length]]
+    return np.array(ids + [0] * (length - len(ids)), dtype=np.int64)
+''',
+        "models": MODELS_02.replace("_, h_n = self.rnn(self.embedding(x))\n        return torch.sigmoid(self.fc(h_n[-1]))[:, 0]",
+                                    "out, _ = self.rnn(self.embedding(x))\n        return torch.sigmoid(self.fc(out.mean(dim=1)))[:, 0]"),
+        "accuracy": '''def accuracy(model, loader):
+    model.eval()
+    scores = []
+    with torch.no_grad():
+        for x, y in loader:
+            scores.append(((model(x) > 0.5).long() == y).float().mean().item())
+    return sum(scores) / len(scores)
+''',
+    },
+}
+
+NETWORKS_06 = '''class ConditionalGenerator(nn.Module):
+    def __init__(self, z_dim, num_classes):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(z_dim + num_classes, 200), nn.LeakyReLU(0.2),
+                                  nn.Linear(200, 400), nn.LeakyReLU(0.2), nn.Linear(400, 784))
+
+    def forward(self, z, y):
+        return torch.tanh(self.body(torch.cat((z, y), 1))).reshape(len(z), 1, 28, 28)
+
+
+class ConditionalDiscriminator(nn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(784 + num_classes, 300), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+                                  nn.Linear(300, 1))
+
+    def forward(self, x, y):
+        return self.body(torch.cat((x.flatten(1), y), 1))
+'''
+ANSWERS_06: dict[str, dict[str, str]] = {
+    "alice": {
+        "one_hot": '''def one_hot(labels, num_classes=10):
+    out = torch.zeros(len(labels), num_classes, device=labels.device)
+    return out.scatter_(1, labels.long().view(-1, 1), 1.0)
+''',
+        "conditional_networks": NETWORKS_06,
+        "answer_compare": "Sharper, class-balanced samples; shirts and T-shirts are confused.",
+    },
+    "bob": {},
+    "carol": {
+        "one_hot": "def one_hot(labels, num_classes=10):\n    return F.one_hot(labels, num_classes)\n",
+        "conditional_networks": NETWORKS_06.replace("nn.Linear(300, 1))", "nn.Linear(300, 1), nn.Sigmoid())"),
+    },
+}
+
+ANSWERS_05: dict[str, dict[str, str]] = {
+    "alice": {
+        "classifier_from_discriminator": '''def classifier_from_discriminator(D, num_classes=10):
+    layers = [copy.deepcopy(layer) for layer in D]
+    return nn.Sequential(*layers[:-1], nn.Linear(layers[-1].in_features, num_classes))
+''',
+        "label_histogram": '''def label_histogram(G, classifier, n=3000, z_dim=Z_DIM):
+    mode = G.training
+    G.eval()
+    with torch.no_grad():
+        z = torch.randn(n, z_dim, device=next(G.parameters()).device)
+        predicted = classifier(G(z)).argmax(-1)
+    G.train(mode)
+    return torch.bincount(predicted.cpu(), minlength=10).numpy()
+''',
+        "unrolled_g_step": '''def unrolled_g_step(G, D, opt_G, real, z_dim, k, d_lr):
+    lookahead = copy.deepcopy(D)
+    params = list(lookahead.parameters())
+    for _ in range(k):
+        fake = G(torch.randn(len(real), z_dim, device=real.device)).detach()
+        r, f = lookahead(real), lookahead(fake)
+        loss = (F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+                + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)))
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p.sub_(d_lr * g)
+    scores = lookahead(G(torch.randn(len(real), z_dim, device=real.device)))
+    loss = F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
+    opt_G.zero_grad()
+    loss.backward()
+    opt_G.step()
+    return float(loss)
+''',
+        "answer_unrolling_wgan": "Unrolling anticipates D; WGAN gives gradients towards missed modes.",
+        "answer_small_data_clipping": "Few images: D memorises. Larger clip: stronger critic.",
+    },
+    "bob": {},
+    "carol": {
+        "classifier_from_discriminator": '''def classifier_from_discriminator(D, num_classes=10):
+    return nn.Sequential(*list(D)[:-1], nn.Linear(D[-1].in_features, num_classes))
+''',
+        "label_histogram": '''def label_histogram(G, classifier, n=3000, z_dim=Z_DIM):
+    G.eval()
+    counts = np.zeros(10, dtype=int)
+    with torch.no_grad():
+        for _ in range(n // 500):
+            for c in classifier(G(torch.randn(500, z_dim))).argmax(1).tolist():
+                counts[c] += 1
+        rest = n % 500
+        if rest:
+            for c in classifier(G(torch.randn(rest, z_dim))).argmax(1).tolist():
+                counts[c] += 1
+    return counts
+''',
+        "unrolled_g_step": '''def unrolled_g_step(G, D, opt_G, real, z_dim, k, d_lr):
+    D2 = copy.deepcopy(D)
+    opt = torch.optim.SGD(D2.parameters(), lr=d_lr)
+    for _ in range(k + 1):
+        fake = G(torch.randn(real.shape[0], z_dim)).detach()
+        loss = bce_d_loss(D2(real), D2(fake))
+        opt.zero_grad(); loss.backward(); opt.step()
+    loss = bce_g_loss(D2(G(torch.randn(real.shape[0], z_dim))))
+    opt_G.zero_grad(); loss.backward(); opt_G.step()
+    return loss.item()
+''',
+    },
+}
+
+ANSWERS = {"01_binary_rnn": ANSWERS_01, "02_sentiment_gru_mlp": ANSWERS_02, "03_gmm_gan": ANSWERS_03,
+           "04_fmnist_gan_losses": ANSWERS_04, "05_mode_collapse": ANSWERS_05, "06_conditional_gan": ANSWERS_06}
 
 
 def build() -> None:

@@ -60,10 +60,16 @@ def fashion_mnist_tensors(train: bool = True, limit: int | None = None, download
     return images, labels
 
 
-def random_batches(images, batch_size: int, generator=None, device="cpu"):
-    """An endless iterator of random mini-batches (sampled with replacement) from a tensor of images."""
+def random_batches(images, batch_size: int, generator=None, device="cpu", labels=None):
+    """An endless iterator of random mini-batches (sampled with replacement) from a tensor of images.
+
+    With ``labels``, each batch is an ``(images, labels)`` pair (for conditional models).
+    """
     import torch
 
     while True:
         idx = torch.randint(len(images), (batch_size,), generator=generator)
-        yield images[idx].to(device)
+        if labels is None:
+            yield images[idx].to(device)
+        else:
+            yield images[idx].to(device), labels[idx].to(device)

@@ -8,35 +8,19 @@ them. While nbgrader executes a notebook nothing is loaded (every submission tra
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import json
-import os
 from typing import Any, Callable
 
 import torch
 from torch import nn
 
 from .. import paths, profile
-
-
-def fingerprint(*objects: Any) -> str:
-    """A hash of the source code of functions / classes (their repr for anything else)."""
-    h = hashlib.sha256()
-    for obj in objects:
-        try:
-            text = inspect.getsource(obj if inspect.isclass(obj) or inspect.isroutine(obj) else type(obj))
-        except (OSError, TypeError):
-            text = repr(obj)
-        h.update(text.encode())
-    return h.hexdigest()[:16]
+from ..paths import fingerprint
 
 
 def checkpoints_enabled() -> bool:
     """Off under nbgrader (``NBGRADER_EXECUTION``) and when ``COURSE_CHECKPOINTS=0``."""
-    if os.environ.get("COURSE_CHECKPOINTS", "").strip() == "0":
-        return False
-    return not os.environ.get("NBGRADER_EXECUTION")
+    return paths.caching_enabled()
 
 
 def load_or_train(

@@ -8,7 +8,9 @@ The loop is fixed; what differs between objectives comes in as arguments written
 - ``n_critic`` discriminator steps per generator step, ``clip_fn(D, clip_value)`` after each of them
   (WGAN weight clipping), ``penalty_fn(D, real, fake)`` added to the discriminator loss (WGAN-GP);
 - ``g_step_fn(G, D, opt_G, real, z_dim) -> float`` replaces the generator step (unrolled GANs);
-- ``step_fn(G, D, opt_G, opt_D, real, z_dim) -> dict`` replaces a whole step (notebook 03's ``train_step``).
+- ``step_fn(G, D, opt_G, opt_D, real, z_dim) -> dict`` replaces a whole step (notebook 03's ``train_step``);
+- conditional GANs: real batches are ``(x, c)`` pairs and ``noise(n)`` returns ``(z, c)``; the trainer
+  then calls ``G(z, c)``, ``D(x, c)`` and ``D(G(z, c), c)``.
 
 It records a history (losses, mean discriminator scores on real and fake data), snapshots of samples
 from fixed noise at the beginning, middle and end of training, optional evaluations every few steps, and
@@ -53,6 +55,11 @@ def _snapshot_steps(steps: int, n: int) -> list[int]:
     return sorted({round(i * steps / (n - 1)) for i in range(n)})
 
 
+def _args(batch: torch.Tensor | tuple) -> tuple:
+    """A batch as a tuple of model inputs: ``x`` alone, or ``(x, condition)`` for conditional models."""
+    return tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
+
+
 def _mean_score(scores: torch.Tensor) -> float:
     return float(scores.detach().float().mean())
 
@@ -89,6 +96,7 @@ def train_gan(
     ``real_batches`` is an iterator of real batches (e.g. :func:`course_utils.data.random_batches`) or a function
     ``batch_size -> batch`` (e.g. a mixture sampler). ``noise(n)`` draws generator inputs (default
     ``randn(n, z_dim)`` on G's device); ``fixed_noise`` (default 64 such draws) makes the snapshots.
+    For a conditional GAN both come as tuples: real ``(x, c)``, noise ``(z, c)``.
     """
     if g_loss_on not in ("scores", "samples"):
         raise ValueError(f"g_loss_on must be 'scores' or 'samples', got {g_loss_on!r}")
@@ -105,7 +113,7 @@ def train_gan(
             was_training = G.training
             G.eval()
             with torch.no_grad():
-                history.snapshots[step] = G(fixed_noise).detach().cpu()
+                history.snapshots[step] = G(*_args(fixed_noise)).detach().cpu()
             G.train(was_training)
         if eval_fn is not None and eval_every and (step % eval_every == 0 or step == steps):
             was_training = G.training
@@ -130,10 +138,11 @@ def train_gan(
         d_value, d_real, d_fake = float("nan"), float("nan"), float("nan")
         if d_loss is not None and D is not None:
             for _ in range(n_critic):
-                real = _next_real(real_batches, batch_size)
+                real, *real_c = _args(_next_real(real_batches, batch_size))
+                z, *fake_c = _args(noise(real.shape[0]))
                 with torch.no_grad():
-                    fake = G(noise(real.shape[0]))
-                real_scores, fake_scores = D(real), D(fake)
+                    fake = G(z, *fake_c)
+                real_scores, fake_scores = D(real, *real_c), D(fake, *fake_c)
                 loss = d_loss(real_scores, fake_scores)
                 if penalty_fn is not None:
                     loss = loss + penalty_fn(D, real, fake)
@@ -148,11 +157,13 @@ def train_gan(
         if g_step_fn is not None:
             g_value = float(g_step_fn(G, D, opt_G, real, z_dim))
         else:
-            fake = G(noise(real.shape[0]))
+            real, *_ = _args(real)
+            z, *fake_c = _args(noise(real.shape[0]))
+            fake = G(z, *fake_c)
             if g_loss_on == "samples":
                 loss = g_loss(real, fake)
             else:
-                fake_scores = D(fake)
+                fake_scores = D(fake, *fake_c)
                 loss = g_loss(fake_scores)
                 d_fake = _mean_score(fake_scores) if d_loss is None else d_fake
             opt_G.zero_grad(set_to_none=True)

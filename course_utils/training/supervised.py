@@ -1,11 +1,13 @@
 """A small supervised / likelihood training loop (classifiers, the IMDB models, the VAE).
 
 The student's model and loss are arguments; the loop adds the optimiser step, a progress bar, a
-per-epoch history and an optional evaluation after each epoch.
+per-epoch history, an optional evaluation after each epoch, an optional learning-rate schedule and,
+for early stopping, a return to the weights of the best epoch.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Callable, Iterable
 
@@ -24,15 +26,23 @@ def fit(
     *,
     on_epoch_end: Callable[[nn.Module, int], dict] | None = None,
     max_grad_norm: float | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    keep_best: str | None = None,
     desc: str = "train",
     show_progress: bool = True,
 ) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` passes over ``batches``.
 
     ``loss_fn(model, batch)`` returns the loss, or ``(loss, {name: value})`` to log more terms.
+    ``scheduler`` is stepped once per epoch. ``keep_best="<metric>"`` (one that ``on_epoch_end`` returns,
+    higher is better) puts back the weights of the best epoch at the end, the usual early stopping on a
+    validation set; ``history["best_epoch"]`` says which one.
     Returns ``{"loss": [per step], "<term>": [per step], "epoch_<metric>": [per epoch], "seconds": [..]}``.
     """
+    if keep_best is not None and on_epoch_end is None:
+        raise ValueError("keep_best needs on_epoch_end to return the metric it names")
     history: dict[str, list[float]] = {"loss": []}
+    best_value, best_state = float("-inf"), None
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         model.train()
@@ -52,5 +62,16 @@ def fit(
             model.eval()
             for name, value in (on_epoch_end(model, epoch) or {}).items():
                 history.setdefault(f"epoch_{name}", []).append(float(value))
+            if keep_best is not None:
+                if f"epoch_{keep_best}" not in history:
+                    raise KeyError(f"keep_best={keep_best!r} but on_epoch_end returned no such metric")
+                if history[f"epoch_{keep_best}"][-1] > best_value:
+                    best_value = history[f"epoch_{keep_best}"][-1]
+                    best_state = copy.deepcopy(model.state_dict())
+                    history["best_epoch"] = [epoch]
+        if scheduler is not None:
+            scheduler.step()
         history.setdefault("seconds", []).append(time.perf_counter() - start)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history
