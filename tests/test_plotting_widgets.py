@@ -53,3 +53,17 @@ def test_rnn_stepper_builds_a_widget():
     box = widgets.rnn_stepper(encode, _forward, np.ones((3, 2)), np.zeros((3, 3)), -0.5 * np.ones(3),
                               np.ones(3), -0.5, np.zeros(3), a=3, b=5)
     assert len(box.children) == 3
+
+
+def test_class_sampler_draws_the_picked_class_and_resamples():
+    asked = []
+
+    def generate(label, n):
+        asked.append((label, n))
+        return torch.full((n, 1, 28, 28), label / 10.0)
+
+    box = widgets.class_sampler(generate, [f"class {i}" for i in range(10)], n=4)
+    picker, again = box.children[0].children
+    picker.value = 7
+    again.click()
+    assert asked == [(0, 4), (7, 4), (7, 4)]

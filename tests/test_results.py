@@ -58,3 +58,9 @@ def test_update_readme_rewrites_only_the_marked_block(tmp_path):
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "| 01_x | `acc` | 1 |" in text and "old" not in text
     assert not results.update_readme(readme, tmp_path / "res")
+
+
+def test_committed_reads_the_full_profile_run_of_another_notebook():
+    metrics = results.committed("04_fmnist_gan_losses")
+    assert metrics is not None and metrics["steps"] > 0
+    assert results.committed("no_such_notebook") is None
