@@ -99,7 +99,17 @@ class Stopwatch:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @classmethod
+    def started(cls) -> "Stopwatch":
+        """A running stopwatch, for a span that covers several notebook cells (stop it with ``stop()``)."""
+        return cls().__enter__()
+
+    def stop(self) -> float:
+        """Stop and return the elapsed seconds (also kept in ``seconds``)."""
         self.seconds = time.perf_counter() - self._start
+        return self.seconds
 
 
 def markdown_table(directory: Path | None = None) -> str:

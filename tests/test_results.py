@@ -64,3 +64,9 @@ def test_committed_reads_the_full_profile_run_of_another_notebook():
     metrics = results.committed("04_fmnist_gan_losses")
     assert metrics is not None and metrics["steps"] > 0
     assert results.committed("no_such_notebook") is None
+
+
+def test_a_started_stopwatch_spans_cells_until_stopped():
+    clock = results.Stopwatch.started()
+    elapsed = clock.stop()
+    assert elapsed == clock.seconds >= 0

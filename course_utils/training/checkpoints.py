@@ -18,11 +18,6 @@ from .. import paths, profile
 from ..paths import fingerprint
 
 
-def checkpoints_enabled() -> bool:
-    """Off under nbgrader (``NBGRADER_EXECUTION``) and when ``COURSE_CHECKPOINTS=0``."""
-    return paths.caching_enabled()
-
-
 def load_or_train(
     name: str,
     config: dict,
@@ -36,7 +31,7 @@ def load_or_train(
     key = paths.cache_key(profile=profile.get_profile(), code=fingerprint(*code) if code else "", **config)
     folder = paths.cache_dir("checkpoints", name)
     file = folder / f"{key}.pt"
-    if checkpoints_enabled() and file.is_file():
+    if paths.caching_enabled() and file.is_file():
         try:
             saved = torch.load(file, map_location="cpu", weights_only=False)
             for model_name, model in models.items():
@@ -45,7 +40,7 @@ def load_or_train(
         except Exception as exc:  # a corrupt or incompatible checkpoint is retrained, not fatal
             print(f"ignoring unusable checkpoint {file.name}: {exc}")
     history = train()
-    if checkpoints_enabled():
+    if paths.caching_enabled():
         payload = {"models": {k: {n: t.detach().cpu() for n, t in m.state_dict().items()} for k, m in models.items()},
                    "history": history, "config": config}
         tmp = file.with_suffix(".tmp")
