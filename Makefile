@@ -24,6 +24,11 @@ $(STAMP): pyproject.toml
 	    echo "installing bubblewrap (the grading sandbox) with apt"; \
 	    apt-get install -y -qq bubblewrap >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; } || echo "note: could not install bubblewrap; grading falls back to resource limits only"; \
 	  else echo "note: bubblewrap (bwrap) not found; install it (apt install bubblewrap) for sandboxed grading"; fi; }
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium (the browser test drives it with Playwright) with apt"; \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } || echo "note: could not install chromium; the browser test will be skipped"; \
+	  else echo "note: /usr/bin/chromium not found (apt install chromium); the browser test will be skipped"; fi; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -1,8 +1,9 @@
 """``python -m autograder``: release, grade, selftest, demo.
 
     release [--check] [ID ...]     regenerate notebooks/ from solutions/ (or check they are in sync)
-    grade SUBMISSIONS [--assignment ID ...] [--workspace DIR] [--no-feedback]
-                                   autograde a class, write grades.csv, print the grade table
+    grade SUBMISSIONS [--assignment ID ...] [--workspace DIR] [--no-feedback] [--jobs N] [--scheduler ADDRESS]
+                                   autograde a class (concurrently: all cores by default, or on a Dask
+                                   cluster), write grades.csv, print the grade table
     selftest [ID ...]              solutions earn every autograded point; untouched releases earn none
     demo                           release --check, then grade the bundled sample submissions
 """
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,12 +33,20 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
-def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None, feedback: bool) -> int:
+def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None, feedback: bool,
+           jobs: int | None = None, scheduler: str | None = None) -> int:
     if not submissions.is_dir():
         print(f"error: {submissions} is not a folder of student submissions", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    outcomes, notes = grade.grade_class(submissions, workspace, ids, feedback=feedback)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 and not scheduler:
+        outcomes, notes = grade.grade_class(submissions, workspace, ids, feedback=feedback)
+    else:
+        from . import parallel
+
+        outcomes, notes = parallel.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
+                                                        scheduler=scheduler)
     csv_path = workspace.root / "grades.csv"
     grade.write_csv(outcomes, csv_path)
     table = grade.format_table(outcomes)
@@ -44,7 +54,7 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
     print()
     print(table)
     for note in notes:
-        print(note if note.startswith("sandbox:") else f"note: {note}")
+        print(note if note.startswith(("sandbox:", "engine:")) else f"note: {note}")
     absent = sum(o.status == grade.STATUS_ABSENT for o in outcomes)
     print(f"\n{len(outcomes) - absent} notebooks graded ({absent} not submitted) in {time.perf_counter() - start:.0f}s; "
           f"grades in {csv_path}, feedback in {workspace.feedback}, gradebook {workspace.gradebook}")
@@ -53,7 +63,7 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     ws = course.Workspace(Path(args.workspace).resolve()) if args.workspace else course.Workspace.default()
-    return _grade(Path(args.submissions).resolve(), ws, args.assignment, not args.no_feedback)
+    return _grade(Path(args.submissions).resolve(), ws, args.assignment, not args.no_feedback, args.jobs, args.scheduler)
 
 
 def _cmd_selftest(args: argparse.Namespace) -> int:
@@ -87,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
     p.add_argument("--workspace", help="folder for submitted/autograded/feedback/gradebook (default: autograder/)")
     p.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="notebooks graded at once (default: one per CPU core; 1 grades one after another)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead of this machine")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("selftest", help="solutions earn all autograded points, releases earn none")

@@ -103,8 +103,11 @@ def _run_worker(job: dict, timeout: float) -> tuple[dict | None, str]:
     status_file.unlink(missing_ok=True)
     job["status_file"] = str(status_file)
     job_file.write_text(json.dumps(job))
+    env = dict(os.environ)
+    if job.get("threads"):  # concurrent gradings share the cores: cap each kernel's torch / BLAS threads
+        env.update({name: str(job["threads"]) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
     with log_file.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], cwd=course.ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], cwd=course.ROOT, env=env,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             proc.wait(timeout=timeout)
@@ -134,8 +137,11 @@ def _failure_reason(log: str, error: str) -> str:
 def grade_submission(
     student: str, assignment: str, folder: Path, workspace: course.Workspace, feedback: bool = True,
     extra_hidden: tuple[Path, ...] = (), use_bwrap: bool | None = None, timeout: float | None = None,
+    threads: int | None = None,
 ) -> Outcome:
-    """Autograde ``folder`` (the student's submission for ``assignment``). Never raises."""
+    """Autograde ``folder`` (the student's submission for ``assignment``). Never raises.
+
+    ``threads`` caps the CPU threads of the kernel (set when several gradings run at once)."""
     auto_max, manual_max = course.max_points(assignment)
     start = time.perf_counter()
 
@@ -161,7 +167,7 @@ def grade_submission(
         hidden, readonly = sandbox_paths(workspace, (folder.resolve().parent.parent, *extra_hidden))
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
                "hidden": hidden, "readonly": readonly,
-               "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap}
+               "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap, "threads": threads}
         status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S)
         if status is None:
             _forget_submission(workspace, assignment, student)

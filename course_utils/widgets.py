@@ -113,3 +113,59 @@ def class_sampler(generate: Callable[[int, int], "object"], class_names: list[st
     box = w.VBox([w.HBox([picker, again]), out])
     display(box)
     return box
+
+
+def interpolate(encode: Callable, decode: Callable, a, b, steps: int = 9):
+    """Decode ``steps`` points on the straight line between the latent codes of images ``a`` and ``b``.
+
+    ``encode(images) -> codes`` (a VAE's posterior means, so the path is deterministic) and
+    ``decode(codes) -> images`` come from the notebook. Returns (steps, C, H, W) images, a first, b last.
+    """
+    import torch
+
+    with torch.no_grad():
+        za, zb = encode(torch.stack([a, b])).unbind(0)
+        t = torch.linspace(0, 1, steps, device=za.device).unsqueeze(1)
+        return decode((1 - t) * za + t * zb).cpu()
+
+
+def latent_explorer(encode: Callable, decode: Callable, images, steps: int = 9):
+    """Walk through a VAE's latent space between two images (interactive in JupyterLab).
+
+    Two sliders pick the images (indices into ``images``), a third the point ``t`` on the line between their
+    codes; the strip below shows the whole path. Built on :func:`interpolate`.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plotting import image_grid
+
+    first = w.IntSlider(value=0, min=0, max=len(images) - 1, description="image A")
+    second = w.IntSlider(value=1, min=0, max=len(images) - 1, description="image B")
+    where = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="t")
+    out = w.Output()
+
+    def render(*_):
+        a, b = images[first.value], images[second.value]
+        path = interpolate(encode, decode, a, b, steps)
+        middle = interpolate(encode, decode, a, b, 2)  # the two endpoints' reconstructions
+        t = float(where.value)
+        point = interpolate(encode, decode, a, b, 101)[round(t * 100)]
+        with out:
+            out.clear_output(wait=True)
+            fig = plt.figure(figsize=(12, 3.2))
+            top = fig.subfigures(2, 1, height_ratios=[1.3, 1])
+            axes = top[0].subplots(1, 5)
+            for ax, img, title in zip(axes, [a, middle[0], point, middle[1], b],
+                                      ["A", "A decoded", f"z = (1-t) z_A + t z_B, t = {t:.2f}", "B decoded", "B"]):
+                image_grid(img.unsqueeze(0).cpu(), nrow=1, ax=ax, title=title)
+            image_grid(path, nrow=steps, ax=top[1].subplots(), title=f"the path from A to B in {steps} steps")
+            plt.show()
+
+    for slider in (first, second, where):
+        slider.observe(render, names="value")
+    render()
+    box = w.VBox([w.HBox([first, second, where]), out])
+    display(box)
+    return box

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import course, grade, sandbox
+from autograder import course, grade, parallel, sandbox
 from conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -168,7 +168,8 @@ def adversarial_batch(tmp_path_factory, loopback_server):
     os.environ["COURSE_TEST_SECRET"] = SECRET
     start = time.monotonic()
     try:
-        outcomes, notes = grade.grade_class(subs, ws, progress=False, feedback=True, timeout=60)
+        # the default engine: concurrent sandboxed gradings merged into one gradebook
+        outcomes, notes = parallel.grade_class_parallel(subs, ws, jobs=2, progress=False, feedback=True, timeout=60)
     finally:
         for k, v in old.items():
             if v is None:

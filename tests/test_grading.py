@@ -46,8 +46,12 @@ def _visible_text(path) -> str:
 
 @pytest.fixture(scope="module")
 def sample_class(tmp_path_factory):
+    """The whole sample class, graded concurrently (the default engine); test_parallel_grading compares it
+    with serial grading."""
+    from autograder import parallel
+
     ws = course.Workspace(tmp_path_factory.mktemp("samples-ws"))
-    outcomes, notes = grade.grade_class(SAMPLES, ws, progress=False)
+    outcomes, notes = parallel.grade_class_parallel(SAMPLES, ws, jobs=2, progress=False)
     return {(o.student, o.assignment): o for o in outcomes}, ws
 
 
@@ -218,7 +222,7 @@ def test_a_run_killed_midway_and_restarted_finishes_the_class(tmp_path):
         shutil.copytree(SAMPLES / student / A, subs / student / A)
     ws = tmp_path / "ws"
     cmd = [sys.executable, "-m", "autograder", "grade", str(subs), "--workspace", str(ws), "--no-feedback",
-           "--assignment", A]
+           "--assignment", A, "--jobs", "1"]
     first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 300
     for line in first.stdout:

@@ -67,3 +67,29 @@ def test_class_sampler_draws_the_picked_class_and_resamples():
     picker.value = 7
     again.click()
     assert asked == [(0, 4), (7, 4), (7, 4)]
+
+
+def test_interpolate_walks_the_straight_line_between_two_codes():
+    encode = lambda x: x.flatten(1)[:, :2] * 10  # noqa: E731  (a stand-in encoder: two numbers per image)
+    decode = lambda z: z.view(-1, 2, 1, 1)  # noqa: E731
+    a, b = torch.zeros(1, 2, 2), torch.ones(1, 2, 2)
+    path = widgets.interpolate(encode, decode, a, b, steps=5)
+    assert path.shape == (5, 2, 1, 1)
+    assert torch.allclose(path[:, 0, 0, 0], torch.tensor([0.0, 2.5, 5.0, 7.5, 10.0]))
+
+
+def test_latent_explorer_redraws_when_a_slider_moves():
+    calls = []
+
+    def encode(x):
+        calls.append(len(x))
+        return x.flatten(1)[:, :4]
+
+    images = torch.rand(6, 1, 28, 28)
+    box = widgets.latent_explorer(encode, lambda z: z.sum(1).view(-1, 1, 1, 1).expand(-1, 1, 28, 28), images, steps=5)
+    first, second, where = box.children[0].children
+    before = len(calls)
+    where.value = 0.25
+    second.value = 5
+    assert len(calls) > before, "moving a slider re-encodes and redraws"
+    assert (first.max, second.value) == (5, 5)

@@ -201,3 +201,22 @@ def test_conditional_models_get_their_labels_with_real_and_generated_batches():
     assert all(shape == (8, 3) for shape in calls["G"][:-1] if shape[0] == 8)
     assert all(c == (x[0], 3) for x, c in calls["D"]) and len(calls["D"]) == 5 * 3  # real + fake + G step
     assert {tuple(s.shape) for s in h.snapshots.values()} == {(6, 4)}
+
+
+def test_fit_takes_snapshots_before_training_every_few_epochs_and_after_the_last():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    batches = [(torch.randn(8, 2),)]
+    modes = []
+
+    def snap(m):
+        modes.append((m.training, torch.is_grad_enabled()))
+        return m(torch.ones(1, 2))
+
+    h = fit(model, batches, lambda m, b: m(b[0]).pow(2).mean(), torch.optim.SGD(model.parameters(), 0.1), epochs=5,
+            snapshot_fn=snap, snapshot_every=2, show_progress=False)
+    assert h["snapshot_epochs"] == [0, 2, 4, 5]
+    assert len(h["snapshots"]) == 4 and not h["snapshots"][0].requires_grad
+    assert modes == [(False, False)] * 4, "snapshots are taken in eval mode without gradients"
+    assert model.training, "the model is back in training mode after a snapshot"
+    assert not torch.equal(h["snapshots"][0], h["snapshots"][-1]), "the snapshots follow the training"

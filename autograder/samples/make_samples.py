@@ -40,6 +40,19 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
   dropout in the discriminator).
 - bob: the untouched release.
 - carol: one_hot returns int64, and the discriminator ends with a sigmoid.
+
+07_vae
+- alice: correct, written another way (stride-1 convolutions with max pooling, upsampling + convolution in
+  the decoder, one linear layer for mu and log_sigma2 split in two, sqrt(exp()) for sigma, F.mse_loss).
+- bob: the untouched release.
+- carol: sigma = exp(log_sigma2) instead of exp(log_sigma2 / 2), and the KL term with the textbook 1/2
+  factor (the spec asks for it without).
+
+08_sn_wgan_gp
+- alice: correct, written another way (F.normalize, torch's sigma = ||W^T u||; torch.lerp interpolates,
+  grad_outputs of ones, a hand-written norm).
+- bob: the untouched release.
+- carol: power iteration right; the gradient penalty draws one epsilon per *pixel* (torch.rand_like).
 """
 
 from __future__ import annotations
@@ -497,8 +510,135 @@ ANSWERS_05: dict[str, dict[str, str]] = {
     },
 }
 
+NETWORKS_07 = '''class EncoderCNN(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(in_channels, 24, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(24, out_channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class DecoderCNN(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Upsample(scale_factor=2), nn.Conv2d(in_channels, 24, 3, padding=1), nn.ReLU(),
+            nn.Upsample(scale_factor=2), nn.Conv2d(24, out_channels, 3, padding=1))
+
+    def forward(self, h):
+        return self.layers(h)
+'''
+VAE_07 = '''class VAE(nn.Module):
+    def __init__(self, features_encoder, features_decoder, in_size, z_dim):
+        super().__init__()
+        self.features_encoder = features_encoder
+        self.features_decoder = features_decoder
+        self.in_size = tuple(in_size)
+        self.z_dim = z_dim
+        self.features_shape = self._feature_shape()
+        n_features = int(np.prod(self.features_shape))
+        self.posterior = nn.Linear(n_features, 2 * z_dim)
+        self.expand = nn.Sequential(nn.Linear(z_dim, n_features), nn.Unflatten(1, self.features_shape))
+
+    def _feature_shape(self):
+        """Shape (C', H', W') of the encoder's features for one input of shape in_size (given)."""
+        was_training = self.features_encoder.training
+        self.features_encoder.eval()
+        device = next(self.features_encoder.parameters()).device
+        with torch.no_grad():
+            h = self.features_encoder(torch.zeros(1, *self.in_size, device=device))
+        self.features_encoder.train(was_training)
+        return tuple(h.shape[1:])
+
+    def encode(self, x):
+        mu, log_sigma2 = self.posterior(torch.flatten(self.features_encoder(x), 1)).chunk(2, dim=1)
+        sigma = torch.sqrt(torch.exp(log_sigma2))
+        z = mu + SIGMA_FORMULA * torch.randn(mu.shape, device=mu.device)
+        return z, mu, log_sigma2
+
+    def decode(self, z):
+        return torch.tanh(self.features_decoder(self.expand(z)))
+
+    @torch.no_grad()
+    def sample(self, n):
+        return self.decode(torch.randn(n, self.z_dim, device=next(self.parameters()).device))
+
+    def forward(self, x):
+        z, mu, log_sigma2 = self.encode(x)
+        return self.decode(z), mu, log_sigma2
+'''
+ANSWERS_07: dict[str, dict[str, str]] = {
+    "alice": {
+        "cnn_features": NETWORKS_07,
+        "vae": VAE_07.replace("SIGMA_FORMULA", "sigma"),
+        "vae_loss": '''def vae_loss(x, xr, z_mu, z_log_sigma2, x_sigma2):
+    batch = x.shape[0]
+    data_loss = F.mse_loss(xr, x, reduction="none").reshape(batch, -1).mean(dim=1).mean() / x_sigma2
+    kl = (torch.exp(z_log_sigma2) + z_mu ** 2 - 1.0 - z_log_sigma2).sum(dim=1)
+    kldiv_loss = kl.mean()
+    return data_loss + kldiv_loss, data_loss, kldiv_loss
+''',
+        "answer_x_sigma2": "The likelihood variance: small = sharp reconstructions, poor samples.",
+        "answer_loss_terms": "Reconstruct the image; stay close to the prior.",
+        "answer_evidence": "log p(x) is intractable; the gap is KL(q || posterior).",
+        "answer_log_variance": "Any real number is a valid log-variance; numerically stable.",
+    },
+    "bob": {},
+    "carol": {
+        "cnn_features": NETWORKS_07,
+        "vae": VAE_07.replace("SIGMA_FORMULA", "torch.exp(log_sigma2)"),
+        "vae_loss": '''def vae_loss(x, xr, z_mu, z_log_sigma2, x_sigma2):
+    d_x = x[0].numel()
+    data_loss = ((x - xr) ** 2).reshape(len(x), -1).sum(1).mean() / (x_sigma2 * d_x)
+    kldiv_loss = 0.5 * (z_log_sigma2.exp() + z_mu ** 2 - 1 - z_log_sigma2).sum(1).mean()
+    return data_loss + kldiv_loss, data_loss, kldiv_loss
+''',
+    },
+}
+
+GP_08 = '''def gradient_penalty(D, real, fake, lambda_gp=10.0):
+    batch = real.size(0)
+    eps = EPSILON
+    x_hat = torch.lerp(fake.detach(), real.detach(), eps).requires_grad_()
+    scores = D(x_hat)
+    grads = torch.autograd.grad(outputs=scores, inputs=x_hat, grad_outputs=torch.ones_like(scores),
+                                create_graph=True, retain_graph=True)[0]
+    norms = torch.sqrt((grads.reshape(batch, -1) ** 2).sum(dim=1))
+    return lambda_gp * ((norms - 1.0) ** 2).mean()
+'''
+ANSWERS_08: dict[str, dict[str, str]] = {
+    "alice": {
+        "power_iteration": '''def power_iteration(W, u, n_iters=1):
+    for _ in range(n_iters):
+        v = F.normalize(torch.mv(W.t(), u), dim=0)
+        u = F.normalize(torch.mv(W, v), dim=0)
+    v = F.normalize(torch.mv(W.t(), u), dim=0)   # as torch does: v from the final u
+    return torch.dot(u, torch.mv(W, v)), u
+''',
+        "gradient_penalty": GP_08.replace("EPSILON", "torch.rand([batch] + [1] * (real.dim() - 1), device=real.device)"),
+        "answer_conclusions": "SN and GP train stably; clipping is slow; GP costs a double backward.",
+    },
+    "bob": {},
+    "carol": {
+        "power_iteration": '''def power_iteration(W, u, n_iters=1):
+    for i in range(n_iters):
+        v = W.T @ u
+        v /= torch.linalg.norm(v)
+        u = W @ v
+        u /= torch.linalg.norm(u)
+    sigma = torch.dot(u, W @ v)
+    return sigma, u
+''',
+        "gradient_penalty": GP_08.replace("EPSILON", "torch.rand_like(real)"),
+    },
+}
+
 ANSWERS = {"01_binary_rnn": ANSWERS_01, "02_sentiment_gru_mlp": ANSWERS_02, "03_gmm_gan": ANSWERS_03,
-           "04_fmnist_gan_losses": ANSWERS_04, "05_mode_collapse": ANSWERS_05, "06_conditional_gan": ANSWERS_06}
+           "04_fmnist_gan_losses": ANSWERS_04, "05_mode_collapse": ANSWERS_05, "06_conditional_gan": ANSWERS_06,
+           "07_vae": ANSWERS_07, "08_sn_wgan_gp": ANSWERS_08}
 
 
 def build() -> None:

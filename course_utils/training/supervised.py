@@ -28,6 +28,8 @@ def fit(
     max_grad_norm: float | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     keep_best: str | None = None,
+    snapshot_fn: Callable[[nn.Module], torch.Tensor] | None = None,
+    snapshot_every: int = 1,
     desc: str = "train",
     show_progress: bool = True,
 ) -> dict[str, list[float]]:
@@ -37,6 +39,9 @@ def fit(
     ``scheduler`` is stepped once per epoch. ``keep_best="<metric>"`` (one that ``on_epoch_end`` returns,
     higher is better) puts back the weights of the best epoch at the end, the usual early stopping on a
     validation set; ``history["best_epoch"]`` says which one.
+    ``snapshot_fn(model)`` (e.g. a VAE's ``sample``) runs in eval mode without gradients before training
+    and every ``snapshot_every`` epochs (and after the last); its CPU outputs land in
+    ``history["snapshots"]`` with their epochs in ``history["snapshot_epochs"]``.
     Returns ``{"loss": [per step], "<term>": [per step], "epoch_<metric>": [per epoch], "seconds": [..]}``.
     """
     if keep_best is not None and on_epoch_end is None:
@@ -44,6 +49,18 @@ def fit(
     history: dict[str, list[float]] = {"loss": []}
     best_value, best_state = float("-inf"), None
     start = time.perf_counter()
+
+    def snapshot(epoch: int) -> None:
+        if snapshot_fn is None or (epoch % max(1, snapshot_every) and epoch != epochs):
+            return
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            history.setdefault("snapshots", []).append(snapshot_fn(model).detach().cpu())
+        history.setdefault("snapshot_epochs", []).append(epoch)
+        model.train(was_training)
+
+    snapshot(0)
     for epoch in range(1, epochs + 1):
         model.train()
         iterator = progress_bar(batches, desc=f"{desc} epoch {epoch}/{epochs}") if show_progress else batches
@@ -69,6 +86,7 @@ def fit(
                     best_value = history[f"epoch_{keep_best}"][-1]
                     best_state = copy.deepcopy(model.state_dict())
                     history["best_epoch"] = [epoch]
+        snapshot(epoch)
         if scheduler is not None:
             scheduler.step()
         history.setdefault("seconds", []).append(time.perf_counter() - start)

@@ -1,0 +1,300 @@
+"""Grading a class concurrently, on this machine or on a Dask cluster.
+
+nbgrader's ``autograde`` grades one submission after another, and its SQLite gradebook does not take
+concurrent writers. So the work is split in two:
+
+- **jobs** (:func:`grade_job`, run by Dask workers, concurrently): each grades one student's notebook for
+  one assignment in a *private* throw-away workspace (its own copy of a gradebook in which the assignment
+  is already registered), through the same sandboxed path as serial grading
+  (:func:`autograder.grade.grade_submission`), and returns everything it produced as plain data: the
+  outcome, the gradebook rows of the submission, and the autograded notebook and feedback files;
+- **the coordinator** (:func:`grade_class_parallel`, this process) is the only writer of the real
+  workspace: it merges each result into the one gradebook and the ``autograded/`` and ``feedback/``
+  folders as it arrives.
+
+A job touches nothing shared, so a job that dies halfway (a worker killed, a machine lost) leaves no trace;
+Dask's scheduler reruns it on another worker, and the coordinator merges whichever run finishes. A job
+that keeps killing its workers is given up after Dask's ``allowed-failures`` and reported as an error,
+scored 0, while the rest of the class is graded.
+
+The default engine is an in-process local cluster (threads that each wait on a sandboxed grading process);
+``scheduler="tcp://host:8786"`` sends the jobs to an existing Dask cluster (dask-jobqueue on SLURM, the Dask
+Kubernetes operator, ``dask scheduler`` + ``dask worker`` by hand), whose workers need this repository and
+its environment at the same path, the data root, and the sandbox tools; the submissions travel with the jobs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import course, grade, preflight, release, sandbox
+
+
+@dataclass
+class GradeJob:
+    """One (student, assignment) to grade; the notebook travels as bytes so workers need no shared folder."""
+
+    student: str
+    assignment: str
+    notebook: bytes | None  # None: nothing usable submitted (see reason)
+    reason: str  # preflight's note (which file was taken, or why there is none)
+    absent: bool = False
+    feedback: bool = True
+    timeout: float | None = None
+    threads: int = 1  # CPU threads for the kernel (torch, BLAS) so that concurrent jobs do not oversubscribe
+    hidden: tuple[str, ...] = ()  # more paths the kernel must not see: the real workspace and submissions
+
+
+@dataclass
+class JobResult:
+    """What one job produced, as plain data for the coordinator to merge."""
+
+    outcome: grade.Outcome
+    rows: dict | None = None  # the submission's gradebook rows; None when nothing was graded
+    files: dict[str, bytes] = field(default_factory=dict)  # "autograded/..." / "feedback/..." / "submitted/..." -> bytes
+    worker: str = ""
+
+
+def _seed_gradebook(assignment: str) -> bytes:
+    """A gradebook with ``assignment`` registered (source cells and hidden tests), as bytes."""
+    with tempfile.TemporaryDirectory(prefix="seed-") as tmp:
+        ws = course.Workspace(Path(tmp) / "ws")
+        release.generate(assignment, ws, Path(tmp) / "release")
+        return ws.gradebook.read_bytes()
+
+
+def export_rows(gradebook: Path, assignment: str, student: str) -> dict | None:
+    """The gradebook rows of one submission (scores, comments, flags, timestamp) as plain data."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return None
+        return {
+            "timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
+            "notebooks": {
+                nb.name: {
+                    "flagged": bool(nb.flagged),
+                    "late_submission_penalty": nb.late_submission_penalty,
+                    "grades": {g.name: {"auto_score": g.auto_score, "manual_score": g.manual_score,
+                                        "extra_credit": g.extra_credit, "needs_manual_grade": bool(g.needs_manual_grade)}
+                               for g in nb.grades},
+                    "comments": {c.name: {"auto_comment": c.auto_comment, "manual_comment": c.manual_comment}
+                                 for c in nb.comments},
+                }
+                for nb in sub.notebooks
+            },
+        }
+
+
+def import_rows(gradebook: Path, assignment: str, student: str, rows: dict) -> None:
+    """Write one submission's rows (from :func:`export_rows`) into ``gradebook``, replacing any earlier one."""
+    from datetime import datetime
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        try:
+            gb.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+        gb.update_or_create_student(student)
+        stamp = datetime.fromisoformat(rows["timestamp"]) if rows.get("timestamp") else None
+        gb.add_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
+        for nb_name, nb in rows["notebooks"].items():
+            submitted = gb.find_submission_notebook(nb_name, assignment, student)
+            submitted.flagged = nb["flagged"]
+            submitted.late_submission_penalty = nb["late_submission_penalty"]
+            for name, values in nb["grades"].items():
+                g = gb.find_grade(name, nb_name, assignment, student)
+                for key, value in values.items():
+                    setattr(g, key, value)
+            for name, values in nb["comments"].items():
+                c = gb.find_comment(name, nb_name, assignment, student)
+                for key, value in values.items():
+                    setattr(c, key, value)
+        gb.db.commit()
+
+
+def _collect(ws: course.Workspace, student: str, assignment: str) -> dict[str, bytes]:
+    files = {}
+    for kind, base in (("submitted", ws.submitted), ("autograded", ws.autograded), ("feedback", ws.feedback)):
+        folder = base / student / assignment
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    files[f"{kind}/{student}/{assignment}/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
+    return files
+
+
+def grade_job(job: GradeJob, seed: bytes, use_bwrap: bool | None = None) -> JobResult:
+    """Grade one job in a private workspace (runs on a Dask worker). Never raises for a bad submission."""
+    import socket
+
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    auto_max, manual_max = course.max_points(job.assignment)
+    if job.notebook is None:
+        status = grade.STATUS_ABSENT if job.absent else grade.STATUS_PROBLEM
+        return JobResult(grade.Outcome(job.student, job.assignment, 0.0, auto_max, manual_max, status, job.reason),
+                         worker=worker)
+    with tempfile.TemporaryDirectory(prefix=f"job-{job.student}-{job.assignment}-") as tmp:
+        ws = course.Workspace(Path(tmp) / "workspace")
+        ws.root.mkdir(parents=True)
+        ws.gradebook.write_bytes(seed)
+        folder = Path(tmp) / "submissions" / job.student / job.assignment
+        folder.mkdir(parents=True)
+        (folder / f"{job.assignment}.ipynb").write_bytes(job.notebook)
+        outcome = grade.grade_submission(job.student, job.assignment, folder, ws, job.feedback,
+                                         extra_hidden=tuple(Path(p) for p in job.hidden), use_bwrap=use_bwrap,
+                                         timeout=job.timeout, threads=job.threads)
+        if outcome.status == grade.STATUS_OK and job.reason and not outcome.reason:
+            outcome.reason = job.reason
+        rows = export_rows(ws.gradebook, job.assignment, job.student) if outcome.status == grade.STATUS_OK else None
+        files = _collect(ws, job.student, job.assignment) if rows is not None else {}
+        return JobResult(outcome, rows, files, worker)
+
+
+def make_jobs(submissions: Path, students: list[str], assignments: list[str], feedback: bool,
+              timeout: float | None, threads: int, hidden: tuple[str, ...] = ()) -> list[GradeJob]:
+    """Read every submission once, here, with the same preflight checks as serial grading."""
+    jobs = []
+    for assignment in assignments:
+        for student in students:
+            folder = submissions / student / assignment
+            found = preflight.find_notebook(folder, assignment)
+            if found.notebook is None:
+                jobs.append(GradeJob(student, assignment, None, found.reason, absent=not folder.is_dir()))
+                continue
+            problem = preflight.check_notebook(found.notebook)
+            if problem:
+                jobs.append(GradeJob(student, assignment, None, problem))
+                continue
+            jobs.append(GradeJob(student, assignment, found.notebook.read_bytes(), found.reason,
+                                 feedback=feedback, timeout=timeout, threads=threads, hidden=hidden))
+    return jobs
+
+
+def _merge(result: JobResult, workspace: course.Workspace) -> None:
+    """Put one job's result into the real workspace (the coordinator is its only writer)."""
+    o = result.outcome
+    grade._forget_submission(workspace, o.assignment, o.student)
+    if result.rows is None:
+        return
+    for rel, data in result.files.items():
+        target = workspace.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    import_rows(workspace.gradebook, o.assignment, o.student, result.rows)
+
+
+def _client(jobs: int, scheduler: str | None, processes: bool):
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=jobs if processes else 1, threads_per_worker=1 if processes else jobs,
+                           processes=processes, dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def grade_class_parallel(
+    submissions: Path,
+    workspace: course.Workspace | None = None,
+    assignments: list[str] | None = None,
+    feedback: bool = True,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    processes: bool = False,
+    progress: bool = True,
+    timeout: float | None = None,
+    on_submitted=None,
+) -> tuple[list[grade.Outcome], list[str]]:
+    """Grade every student folder in ``submissions`` concurrently; same results as :func:`grade.grade_class`.
+
+    ``jobs`` concurrent gradings (default: one per CPU core) on an in-process cluster, or on a local cluster of
+    ``jobs`` worker processes with ``processes=True``, or on the Dask cluster at ``scheduler``.
+    ``on_submitted(client, futures)`` is a hook for tests (to kill a worker while jobs run).
+    """
+    from dask.distributed import as_completed
+
+    workspace = workspace or course.Workspace.default()
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    students, wanted, notes = grade.discover(submissions, assignments)
+    cores = os.cpu_count() or 1
+    jobs = max(1, jobs or cores)
+    use_bwrap = sandbox.bwrap_works()
+    notes.insert(0, sandbox.describe(use_bwrap))
+    with tempfile.TemporaryDirectory(prefix="grade-release-") as tmp:
+        for assignment in wanted:
+            release.generate(assignment, workspace, Path(tmp))  # register it in the real gradebook
+    seeds = {a: _seed_gradebook(a) for a in wanted}
+    # a job's kernel sees neither the real gradebook and folders nor the other students' submissions
+    todo = make_jobs(submissions, students, wanted, feedback, timeout, threads=max(1, cores // jobs),
+                     hidden=(str(workspace.root.resolve()), str(submissions.resolve())))
+
+    client, cluster = _client(jobs, scheduler, processes)
+    outcomes: list[grade.Outcome] = []
+    start = time.perf_counter()
+    try:
+        engine = f"Dask scheduler {scheduler}" if scheduler else (
+            f"local Dask cluster, {jobs} worker processes" if processes else f"in-process Dask cluster, {jobs} threads")
+        notes.insert(1, f"engine: {engine}")
+        seed_futures = {a: client.scatter(s, broadcast=True) for a, s in seeds.items()}
+        futures = {client.submit(grade_job, job, seed_futures[job.assignment], use_bwrap if not scheduler else None,
+                                 key=f"grade-{job.assignment}-{job.student}-{os.urandom(4).hex()}", pure=False): job
+                   for job in todo}
+        if on_submitted is not None:
+            on_submitted(client, list(futures))
+        bar = _progress(len(futures), progress)
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # KilledWorker after repeated worker deaths, or an internal error
+                auto_max, manual_max = course.max_points(job.assignment)
+                result = JobResult(grade.Outcome(job.student, job.assignment, 0.0, auto_max, manual_max, grade.STATUS_ERROR,
+                                                 f"grading job failed on the cluster: {type(exc).__name__}: {grade._one_line(str(exc))}"))
+            _merge(result, workspace)
+            outcomes.append(result.outcome)
+            bar.update(result.outcome)
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    order = {(s, a): i for i, (a, s) in enumerate((a, s) for a in wanted for s in students)}
+    outcomes.sort(key=lambda o: order[(o.student, o.assignment)])
+    failed = [o for o in outcomes if o.status in (grade.STATUS_ERROR, grade.STATUS_PROBLEM)]
+    notes.append(f"{len(outcomes)} gradings in {time.perf_counter() - start:.0f} s; "
+                 f"{len(failed)} not graded normally" + (": " + ", ".join(f"{o.student}/{o.assignment}" for o in failed) if failed else ""))
+    shutil.rmtree(workspace.root / ".jobs", ignore_errors=True)
+    return outcomes, notes
+
+
+class _progress:
+    """A tqdm bar over finished gradings (with an ETA), or nothing."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc="grading", unit="nb", dynamic_ncols=True)
+
+    def update(self, outcome: grade.Outcome) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{outcome.student}/{outcome.assignment} {outcome.score:g}/{outcome.max_score:g} {outcome.status}")
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,239 @@
+"""The student's experience in a real browser: JupyterLab, ipywidgets and nbgrader's Validate button.
+
+Headless Chromium (Debian's ``/usr/bin/chromium``, never a downloaded browser) driven by Playwright against
+a JupyterLab started on localhost with a throwaway token, in a temporary folder holding the student release
+of notebook 01. Step by step, with a screenshot of each in ``test-artifacts/browser/``:
+
+1. the untouched release, every cell run in order: the test cells fail and show why (the stubs'
+   ``NotImplementedError``);
+2. partly wrong answers (the sample student carol) typed into the solution cells and run: a failing test
+   shows the course's message, "expected ... got ...";
+3. correct answers (the sample student alice) and run again: no test fails, and the hidden-state stepper
+   widget renders as a widget (not "Error displaying widget", not stuck at "Loading widget...");
+4. nbgrader's Validate button in the notebook toolbar answers "Success! Your notebook passes all the tests."
+
+Skipped, with the reason, where Playwright or Chromium is missing (``make install`` installs both when it
+can). The cell contents are set through JupyterLab's own model (``--LabApp.expose_app_in_browser``), as
+typing into CodeMirror would, without its auto-indentation and bracket closing mangling the code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.slow
+A = "01_binary_rnn"
+CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+
+def _skip_reason() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[dev]')"
+    if not CHROMIUM.is_file():
+        return f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; `make install` does it as root)"
+    return None
+
+
+if _skip_reason():
+    pytest.skip(_skip_reason(), allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(student: str) -> dict[str, str]:
+    """grade_id -> source of the solution cells a sample student filled in."""
+    nb = nbformat.read(SAMPLES / student / A / f"{A}.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on localhost, with a throwaway token, serving a copy of the release of 01."""
+    home = tmp_path_factory.mktemp("lab")
+    work = home / "course"
+    work.mkdir()
+    shutil.copyfile(ROOT / "notebooks" / A / f"{A}.ipynb", work / f"{A}.ipynb")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, COURSE_PROFILE="fast", COURSE_RESULTS_DIR=str(home / "results"),
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    log = (home / "lab.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"],
+        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("JupyterLab did not start:\n" + (home / "lab.log").read_text()[-3000:])
+        time.sleep(0.5)
+    yield {"base": base, "token": token, "folder": work, "log": home / "lab.log"}
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# JavaScript run in the page, against JupyterLab's application object.
+CELL_IDS = """() => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    return nb.widgets.map(c => { const m = c.model.getMetadata('nbgrader'); return m ? m.grade_id : null; });
+}"""
+SET_SOURCES = """(answers) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    let n = 0;
+    for (const cell of nb.widgets) {
+        const m = cell.model.getMetadata('nbgrader');
+        if (m && m.solution && cell.model.type === 'code' && m.grade_id in answers) {
+            cell.model.sharedModel.setSource(answers[m.grade_id]);
+            n += 1;
+        }
+    }
+    return n;
+}"""
+RUN_CELL = """async (i) => {
+    const app = window.jupyterapp;
+    const nb = app.shell.currentWidget.content;
+    nb.activeCellIndex = i;
+    await app.commands.execute('notebook:run-cell');
+    return nb.widgets[i].model.type;
+}"""
+
+
+class Student:
+    """A browser tab on the notebook, with the helpers a test step needs."""
+
+    def __init__(self, page, lab):
+        self.page, self.lab, self.shots = page, lab, 0
+
+    def open_notebook(self):
+        self.page.goto(f"{self.lab['base']}/lab/tree/{A}.ipynb?token={self.lab['token']}")
+        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                                    "&& window.jupyterapp.shell.currentWidget.content "
+                                    "&& window.jupyterapp.shell.currentWidget.content.widgets.length > 10",
+                                    timeout=90_000)
+        expect(self.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=90_000)
+
+    def run_every_cell(self):
+        """Run the cells one by one, in order, as Shift+Enter would; a failing cell does not stop the rest."""
+        n = len(self.page.evaluate(CELL_IDS))
+        for i in range(n):
+            self.page.evaluate(RUN_CELL, i)
+        self.page.wait_for_function("() => !document.querySelector('.jp-InputArea-prompt') || "
+                                    "![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))",
+                                    timeout=120_000)
+
+    def output_text(self, grade_id: str) -> str:
+        index = self.page.evaluate(CELL_IDS).index(grade_id)
+        return self.page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea").inner_text()
+
+    def cell(self, grade_id: str):
+        return self.page.locator(".jp-Notebook .jp-Cell").nth(self.page.evaluate(CELL_IDS).index(grade_id))
+
+    def screenshot(self, name: str, locator=None):
+        self.shots += 1
+        path = ARTIFACTS / f"{self.shots:02d}-{name}.png"
+        (locator or self.page).screenshot(path=str(path))
+        return path
+
+
+GRADE_CELLS = ["test_encode_addition_example", "test_encode_addition_lengths", "test_rnn_forward_small_networks",
+               "test_rnn_forward_any_weights", "test_weights_shapes", "test_weights_add",
+               "test_add_with_rnn_all_bytes", "test_add_with_rnn_64_bit"]
+
+
+def test_student_works_through_notebook_01_in_jupyterlab(lab):
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-dev-shm-usage"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        console_errors = []
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        me = Student(page, lab)
+        try:
+            me.open_notebook()
+            me.screenshot("release-opened")
+            expect(page.locator(".validate-button")).to_have_count(1, timeout=30_000)  # nbgrader's lab extension
+
+            # 1. the untouched release: every test fails, and says why
+            me.run_every_cell()
+            for gid in GRADE_CELLS:
+                assert "NotImplementedError" in me.output_text(gid) or "NameError" in me.output_text(gid), gid
+            me.cell("test_encode_addition_example").scroll_into_view_if_needed()
+            me.screenshot("release-tests-fail")
+
+            # 2. partly wrong answers: a failing test shows the course's message
+            assert page.evaluate(SET_SOURCES, _answers("carol")) >= 1
+            me.run_every_cell()
+            message = me.output_text("test_rnn_forward_small_networks")
+            assert "CheckFailure" in message and "expected" in message, message[-2000:]
+            assert "Error" not in me.output_text("test_encode_addition_example")
+            me.cell("test_rnn_forward_small_networks").scroll_into_view_if_needed()
+            me.screenshot("wrong-answer-message")
+
+            # 3. correct answers: every test passes, and the widget renders
+            assert page.evaluate(SET_SOURCES, _answers("alice")) == 4
+            me.run_every_cell()
+            for gid in GRADE_CELLS:
+                assert "Error" not in me.output_text(gid), (gid, me.output_text(gid)[-2000:])
+            stepper = me.cell("stepper")
+            stepper.scroll_into_view_if_needed()
+            expect(stepper.locator(".widget-slider, .jupyter-widgets.widget-inline-hbox").first).to_be_visible(timeout=30_000)
+            text = stepper.locator(".jp-OutputArea").inner_text()
+            assert "Error displaying widget" not in text and "Loading widget" not in text, text
+            slider = stepper.locator(".widget-slider .noUi-handle, .widget-slider input").first
+            expect(slider).to_be_visible()
+            me.screenshot("solution-widget", stepper)
+
+            # 4. nbgrader's Validate button answers
+            page.keyboard.press("Control+s")
+            page.locator(".validate-button").click()
+            dialog = page.locator(".jp-Dialog")
+            expect(dialog.locator(".validation-success, .validation-failed")).to_have_count(1, timeout=180_000)
+            me.screenshot("validate-result")
+            assert dialog.locator(".validation-success").count() == 1, dialog.inner_text()
+            assert "Success! Your notebook passes all the tests." in dialog.inner_text()
+        except Exception:
+            me.screenshot("failure")
+            raise
+        finally:
+            (ARTIFACTS / "console-errors.json").write_text(json.dumps(console_errors, indent=2))
+            browser.close()
+    widget_errors = [e for e in console_errors if "widget" in e.lower()]
+    assert not widget_errors, widget_errors
+    assert len(list(ARTIFACTS.glob("*.png"))) >= 5
