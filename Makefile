@@ -50,7 +50,7 @@ results-table: $(STAMP)  ## regenerate the README's results table from results/*
 	$(PY) -m course_utils.results --update-readme README.md
 
 lab: $(STAMP)  ## JupyterLab on the student release
-	$(VENV)/bin/jupyter lab notebooks/
+	env -u MPLBACKEND $(VENV)/bin/jupyter lab notebooks/  # the kernel must draw inline, not with Agg
 
 clean:
 	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db autograder/grades.csv autograder/report.txt
