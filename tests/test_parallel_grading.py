@@ -103,4 +103,5 @@ def test_a_worker_killed_midway_loses_no_submission(tmp_path):
     expected = {"alice": 10.0, "bob": 0.0, "carol": 5.0, "dave": 10.0}
     assert {o.student: o.score for o in outcomes} == expected
     assert all(o.status == grade.STATUS_OK for o in outcomes), [(o.student, o.reason) for o in outcomes]
-    assert {s: sum(v.values()) for s, v in _gradebook_scores(ws, A).items()} == expected, "each student once, right score"
+    assert {s: sum(x or 0 for x in v.values()) for s, v in _gradebook_scores(ws, A).items()} == expected, \
+        "each student once in the gradebook, with the right score"
