@@ -94,8 +94,73 @@ def sandbox_paths(workspace: course.Workspace, extra_hidden: tuple[Path, ...] = 
     return [str(p) for p in hidden], [str(p) for p in readonly]
 
 
-def _run_worker(job: dict, timeout: float) -> tuple[dict | None, str]:
-    """Run the worker for ``job``; returns (status dict or None, problem)."""
+def _worker_env(threads: int | None) -> dict:
+    env = dict(os.environ)
+    if threads:  # concurrent gradings share the cores: cap each kernel's torch / BLAS threads
+        env.update({name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
+    return env
+
+
+class WorkerServer:
+    """A long-lived ``python -m autograder.worker --serve`` process that grades one job after another.
+
+    Concurrent grading keeps one per slot so that the worker's imports (nbgrader, nbconvert, SQLAlchemy:
+    a few seconds) are paid once per slot, not once per notebook. Each notebook still gets its own fresh
+    sandboxed kernel. A job past its time limit, or a server that dies, costs only that job: the server is
+    killed (its kernel dies with it) and the next job starts a new one.
+    """
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads
+        self.proc: subprocess.Popen | None = None
+
+    def _start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", "--serve"], cwd=course.ROOT,
+                                     env=_worker_env(self.threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, start_new_session=True, text=True, bufsize=1)
+
+    def run(self, job_file: Path, timeout: float) -> str:
+        """Grade one job: ``"done"``, ``"timeout"`` (killed) or ``"died"``."""
+        import select
+
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        try:
+            self.proc.stdin.write(f"{job_file}\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.kill()
+            return "died"
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            self.kill()
+            return "timeout"
+        if self.proc.stdout.readline().strip() != "done":
+            self.kill()
+            return "died"
+        return "done"
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+            self.proc = None
+
+    def close(self) -> None:
+        if self.proc is not None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=10)
+                self.proc = None
+            except Exception:
+                self.kill()
+
+
+def _run_worker(job: dict, timeout: float, server: WorkerServer | None = None) -> tuple[dict | None, str]:
+    """Run the worker for ``job`` (a fresh process, or ``server``); returns (status dict or None, problem)."""
     jobs = Path(job["workspace"]) / ".jobs"
     jobs.mkdir(parents=True, exist_ok=True)
     tag = f"{job['student']}--{job['assignment']}"
@@ -103,21 +168,29 @@ def _run_worker(job: dict, timeout: float) -> tuple[dict | None, str]:
     status_file.unlink(missing_ok=True)
     job["status_file"] = str(status_file)
     job_file.write_text(json.dumps(job))
-    env = dict(os.environ)
-    if job.get("threads"):  # concurrent gradings share the cores: cap each kernel's torch / BLAS threads
-        env.update({name: str(job["threads"]) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
-    with log_file.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], cwd=course.ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    if server is not None:
+        log_file.unlink(missing_ok=True)
+        state = server.run(job_file, timeout)
+        if state == "timeout":
             return None, f"time limit exceeded ({timeout:.0f} s for the whole notebook); killed"
-    if proc.returncode != 0 or not status_file.is_file():
+        returncode = 0 if state == "done" else -9
+        if not log_file.is_file():
+            log_file.write_text("")
+    else:
+        with log_file.open("wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], cwd=course.ROOT,
+                                    env=_worker_env(job.get("threads")), stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return None, f"time limit exceeded ({timeout:.0f} s for the whole notebook); killed"
+        returncode = proc.returncode
+    if returncode != 0 or not status_file.is_file():
         tail = log_file.read_bytes()[-2000:].decode("utf-8", "replace")
-        return None, f"grader process failed (exit {proc.returncode}): {_one_line(tail)}"
+        return None, f"grader process failed (exit {returncode}): {_one_line(tail)}"
     status = json.loads(status_file.read_text())
     if not status["autograde"]:
         return None, _failure_reason(log_file.read_bytes()[-200_000:].decode("utf-8", "replace"), status["error"])
@@ -137,7 +210,7 @@ def _failure_reason(log: str, error: str) -> str:
 def grade_submission(
     student: str, assignment: str, folder: Path, workspace: course.Workspace, feedback: bool = True,
     extra_hidden: tuple[Path, ...] = (), use_bwrap: bool | None = None, timeout: float | None = None,
-    threads: int | None = None,
+    threads: int | None = None, server: WorkerServer | None = None,
 ) -> Outcome:
     """Autograde ``folder`` (the student's submission for ``assignment``). Never raises.
 
@@ -168,7 +241,7 @@ def grade_submission(
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
                "hidden": hidden, "readonly": readonly,
                "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap, "threads": threads}
-        status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S)
+        status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S, server)
         if status is None:
             _forget_submission(workspace, assignment, student)
             return done(STATUS_ERROR, problem)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,11 +61,12 @@ class JobResult:
     worker: str = ""
 
 
-def _seed_gradebook(assignment: str) -> bytes:
-    """A gradebook with ``assignment`` registered (source cells and hidden tests), as bytes."""
+def _seed_gradebook(assignments: list[str]) -> bytes:
+    """A gradebook with ``assignments`` registered (source cells and hidden tests) and no student, as bytes."""
     with tempfile.TemporaryDirectory(prefix="seed-") as tmp:
         ws = course.Workspace(Path(tmp) / "ws")
-        release.generate(assignment, ws, Path(tmp) / "release")
+        for assignment in assignments:
+            release.generate(assignment, ws, Path(tmp) / "release")
         return ws.gradebook.read_bytes()
 
 
@@ -134,6 +136,32 @@ def _collect(ws: course.Workspace, student: str, assignment: str) -> dict[str, b
     return files
 
 
+_local = threading.local()
+_servers: list[grade.WorkerServer] = []
+_servers_lock = threading.Lock()
+
+
+def _server(threads: int) -> grade.WorkerServer:
+    """This thread's grading server (one per concurrent slot, started on first use)."""
+    server = getattr(_local, "server", None)
+    if server is None or server.threads != threads:
+        server = grade.WorkerServer(threads)
+        _local.server = server
+        with _servers_lock:
+            _servers.append(server)
+    return server
+
+
+def close_servers() -> int:
+    """Stop every grading server of this process (run on each worker at the end of a grading run)."""
+    with _servers_lock:
+        servers, _servers[:] = list(_servers), []
+    for server in servers:
+        server.close()
+    _local.__dict__.clear()
+    return len(servers)
+
+
 def grade_job(job: GradeJob, seed: bytes, use_bwrap: bool | None = None) -> JobResult:
     """Grade one job in a private workspace (runs on a Dask worker). Never raises for a bad submission."""
     import socket
@@ -153,7 +181,7 @@ def grade_job(job: GradeJob, seed: bytes, use_bwrap: bool | None = None) -> JobR
         (folder / f"{job.assignment}.ipynb").write_bytes(job.notebook)
         outcome = grade.grade_submission(job.student, job.assignment, folder, ws, job.feedback,
                                          extra_hidden=tuple(Path(p) for p in job.hidden), use_bwrap=use_bwrap,
-                                         timeout=job.timeout, threads=job.threads)
+                                         timeout=job.timeout, threads=job.threads, server=_server(job.threads))
         if outcome.status == grade.STATUS_OK and job.reason and not outcome.reason:
             outcome.reason = job.reason
         rows = export_rows(ws.gradebook, job.assignment, job.student) if outcome.status == grade.STATUS_OK else None
@@ -233,10 +261,15 @@ def grade_class_parallel(
     jobs = max(1, jobs or cores)
     use_bwrap = sandbox.bwrap_works()
     notes.insert(0, sandbox.describe(use_bwrap))
-    with tempfile.TemporaryDirectory(prefix="grade-release-") as tmp:
-        for assignment in wanted:
-            release.generate(assignment, workspace, Path(tmp))  # register it in the real gradebook
-    seeds = {a: _seed_gradebook(a) for a in wanted}
+    # One seed gradebook with every assignment registered (source cells, hidden tests); each job grades in a
+    # private copy of it. A new workspace starts from a copy too; an existing one registers them itself.
+    seed = _seed_gradebook(wanted)
+    if not workspace.gradebook.exists():
+        workspace.gradebook.write_bytes(seed)
+    else:
+        with tempfile.TemporaryDirectory(prefix="grade-release-") as tmp:
+            for assignment in wanted:
+                release.generate(assignment, workspace, Path(tmp))
     # a job's kernel sees neither the real gradebook and folders nor the other students' submissions
     todo = make_jobs(submissions, students, wanted, feedback, timeout, threads=max(1, cores // jobs),
                      hidden=(str(workspace.root.resolve()), str(submissions.resolve())))
@@ -248,8 +281,8 @@ def grade_class_parallel(
         engine = f"Dask scheduler {scheduler}" if scheduler else (
             f"local Dask cluster, {jobs} worker processes" if processes else f"in-process Dask cluster, {jobs} threads")
         notes.insert(1, f"engine: {engine}")
-        seed_futures = {a: client.scatter(s, broadcast=True) for a, s in seeds.items()}
-        futures = {client.submit(grade_job, job, seed_futures[job.assignment], use_bwrap if not scheduler else None,
+        seed_future = client.scatter(seed, broadcast=True)
+        futures = {client.submit(grade_job, job, seed_future, use_bwrap if not scheduler else None,
                                  key=f"grade-{job.assignment}-{job.student}-{os.urandom(4).hex()}", pure=False): job
                    for job in todo}
         if on_submitted is not None:
@@ -268,6 +301,10 @@ def grade_class_parallel(
             bar.update(result.outcome)
         bar.close()
     finally:
+        try:
+            client.run(close_servers)
+        except Exception:  # workers already gone: their servers died with them
+            pass
         client.close()
         if cluster is not None:
             cluster.close()

@@ -40,22 +40,51 @@ def _die_with_parent() -> None:
         pass
 
 
-def main(argv: list[str]) -> int:
-    parent = os.getppid()
-    _die_with_parent()
-    if os.getppid() != parent:  # the parent died before the request took effect
-        return 1
-    job = json.loads(Path(argv[0]).read_text())
+def run_job(job_file: Path, log) -> None:
+    """Autograde (and give feedback on) one job; nbgrader's log goes to ``log``, the verdict to the status file."""
+    job = json.loads(Path(job_file).read_text())
     status = Path(job["status_file"])
     api = course.nbgrader_api(configure(job))
     result = api.autograde(job["assignment"], job["student"], force=True, create=True)
-    sys.stderr.write(result.get("log") or "")  # the job log, for the instructor
+    log.write(result.get("log") or "")  # the job log, for the instructor
     report = {"autograde": bool(result["success"]), "error": result.get("error") or "", "feedback": None}
     if result["success"] and job["feedback"]:
         fb = api.generate_feedback(job["assignment"], job["student"], force=True)
         report["feedback"] = bool(fb["success"])
         report["error"] = fb.get("error") or ""
     status.write_text(json.dumps(report))
+
+
+def serve() -> int:
+    """``--serve``: grade job after job, one JSON path per line on stdin, answering ``done`` on stdout.
+
+    Concurrent grading keeps one such process per slot, so that nbgrader is imported once per slot instead
+    of once per notebook; every notebook still runs in its own fresh, sandboxed kernel. The parent kills the
+    whole process when a job runs past its time limit and starts a new one.
+    """
+    for line in sys.stdin:
+        job_file = Path(line.strip())
+        log_file = job_file.with_suffix(".log")
+        with log_file.open("w") as log:
+            try:
+                run_job(job_file, log)
+            except Exception:  # reported through the missing status file and this log
+                import traceback
+
+                log.write(traceback.format_exc())
+        sys.stdout.write("done\n")
+        sys.stdout.flush()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        return 1
+    if argv and argv[0] == "--serve":
+        return serve()
+    run_job(Path(argv[0]), sys.stderr)
     return 0
 
 
