@@ -242,6 +242,11 @@ def grade_submission(
                "hidden": hidden, "readonly": readonly,
                "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap, "threads": threads}
         status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S, server)
+        if status is None and server is not None and problem.startswith(("autograding failed", "grader process failed")):
+            # an infrastructure failure of the long-lived worker (not a verdict on the notebook: kernel deaths
+            # and time limits are reported as such): grade this notebook once more in a fresh process
+            server.kill()
+            status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S, None)
         if status is None:
             _forget_submission(workspace, assignment, student)
             return done(STATUS_ERROR, problem)
