@@ -13,6 +13,11 @@ The profile is chosen in exactly one place, the environment:
 Notebooks never hard-code an epoch count twice; they ask :func:`pick`::
 
     EPOCHS = profile.pick(full=20, fast=1)
+    STEPS = profile.pick(full=3_000, fast=10, gpu=30_000)
+
+``gpu=`` is the budget of the full profile on a CUDA GPU (:func:`course_utils.device.get_device`), where
+the same minutes buy many more steps; without it a GPU runs the ``full`` budget. The ``fast`` profile
+is the same everywhere (CI and grading must not depend on the hardware).
 """
 
 from __future__ import annotations
@@ -45,12 +50,27 @@ def is_fast() -> bool:
     return get_profile() == "fast"
 
 
-def pick(*, full: T, fast: T) -> T:
-    """Return ``full`` or ``fast`` according to the active profile.
+_UNSET: object = object()
 
-    The single place where a notebook states a budget for both profiles.
+
+def pick(*, full: T, fast: T, gpu: T = _UNSET) -> T:  # type: ignore[assignment]
+    """Return ``fast`` in the fast profile; in the full profile ``gpu`` when given and the notebooks train
+    on a CUDA GPU, else ``full``.
+
+    The single place where a notebook states a budget for every profile.
     """
-    return fast if is_fast() else full
+    if is_fast():
+        return fast
+    if gpu is not _UNSET and on_cuda_gpu():
+        return gpu
+    return full
+
+
+def on_cuda_gpu() -> bool:
+    """Whether the notebooks train on a CUDA GPU (the device module decides; ``COURSE_DEVICE=cpu`` says no)."""
+    from .device import get_device
+
+    return get_device().type == "cuda"
 
 
 def describe() -> str:
@@ -62,4 +82,5 @@ def describe() -> str:
         why = "nbgrader is executing this notebook"
     else:
         why = "default"
-    return f"run profile: {prof} ({why})"
+    budget = ", GPU budgets where a notebook states them" if prof == "full" and on_cuda_gpu() else ""
+    return f"run profile: {prof} ({why}){budget}"

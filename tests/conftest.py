@@ -38,7 +38,8 @@ def data_root(monkeypatch) -> Path:
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     """No profile variables, and private cache / results folders."""
-    for var in ("COURSE_PROFILE", "NBGRADER_EXECUTION", "COURSE_RESULTS_DIR", "COURSE_DEVICE"):
+    for var in ("COURSE_PROFILE", "NBGRADER_EXECUTION", "COURSE_RESULTS_DIR", "COURSE_DEVICE", "COURSE_PRECISION",
+                "COURSE_REFERENCES_DIR"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path

@@ -15,6 +15,10 @@ The loop is fixed; what differs between objectives comes in as arguments written
 It records a history (losses, mean discriminator scores on real and fake data), snapshots of samples
 from fixed noise at the beginning, middle and end of training, optional evaluations every few steps, and
 shows a progress bar.
+
+Forward passes run in the precision :func:`course_utils.device.training_precision` chooses (bfloat16
+autocast where the hardware does it natively); the scores are cast to float32 before the losses see them,
+so every loss is computed in float32. Per-step numbers stay on the device and reach the host in chunks.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from typing import Callable, Iterator
 import torch
 from torch import nn
 
+from ..device import Precision, training_precision
 from ..progress import progress as progress_bar
+from .history import StepLog
 
 Batches = Iterator[torch.Tensor] | Callable[[int], torch.Tensor]
 
@@ -42,6 +48,13 @@ class GANHistory:
     snapshots: dict[int, torch.Tensor] = field(default_factory=dict)  # step -> samples from fixed noise
     evals: list[dict] = field(default_factory=list)  # {"step": s, metric: value, ...}
     seconds: float = 0.0
+
+
+def _flush(log: StepLog, history: GANHistory) -> None:
+    """Move the logged per-step values into the history's lists."""
+    for name, values in log.flush().items():
+        getattr(history, name).extend(values)
+        values.clear()
 
 
 def _next_real(batches: Batches, batch_size: int) -> torch.Tensor:
@@ -60,8 +73,8 @@ def _args(batch: torch.Tensor | tuple) -> tuple:
     return tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
 
 
-def _mean_score(scores: torch.Tensor) -> float:
-    return float(scores.detach().float().mean())
+def _mean_score(scores: torch.Tensor) -> torch.Tensor:
+    return scores.detach().float().mean()
 
 
 def train_gan(
@@ -90,6 +103,7 @@ def train_gan(
     eval_every: int | None = None,
     desc: str = "GAN",
     show_progress: bool = True,
+    precision: Precision | None = None,
 ) -> GANHistory:
     """Train ``G`` (and ``D``) for ``steps`` generator steps; see the module docstring for the pieces.
 
@@ -97,6 +111,7 @@ def train_gan(
     ``batch_size -> batch`` (e.g. a mixture sampler). ``noise(n)`` draws generator inputs (default
     ``randn(n, z_dim)`` on G's device); ``fixed_noise`` (default 64 such draws) makes the snapshots.
     For a conditional GAN both come as tuples: real ``(x, c)``, noise ``(z, c)``.
+    ``precision`` overrides the device module's choice (the training benchmark compares them).
     """
     if g_loss_on not in ("scores", "samples"):
         raise ValueError(f"g_loss_on must be 'scores' or 'samples', got {g_loss_on!r}")
@@ -121,59 +136,68 @@ def train_gan(
             history.evals.append({"step": step, **eval_fn(G, step)})
             G.train(was_training)
 
+    precision = precision or training_precision(device)
+    log = StepLog()
     start = time.perf_counter()
     snapshot(0)
     G.train()
     if D is not None:
         D.train()
-    for step in progress_bar(range(1, steps + 1), desc=desc) if show_progress else range(1, steps + 1):
-        if step_fn is not None:
+    with precision.scope():
+        for step in progress_bar(range(1, steps + 1), desc=desc) if show_progress else range(1, steps + 1):
+            if step_fn is not None:
+                real = _next_real(real_batches, batch_size)
+                with precision.autocast():
+                    out = step_fn(G, D, opt_G, opt_D, real, z_dim)
+                log.append("d_loss", out.get("d_loss", float("nan")))
+                log.append("g_loss", out.get("g_loss", float("nan")))
+                log.step_done()
+                snapshot(step)
+                continue
+
+            nan = float("nan")
+            d_value, d_real, d_fake = nan, nan, nan
+            if d_loss is not None and D is not None:
+                for _ in range(n_critic):
+                    real, *real_c = _args(_next_real(real_batches, batch_size))
+                    z, *fake_c = _args(noise(real.shape[0]))
+                    with precision.autocast():
+                        with torch.no_grad():
+                            fake = G(z, *fake_c)
+                        real_scores, fake_scores = D(real, *real_c).float(), D(fake, *fake_c).float()
+                        loss = d_loss(real_scores, fake_scores)
+                        if penalty_fn is not None:
+                            loss = loss + penalty_fn(D, real, fake)
+                    opt_D.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt_D.step()
+                    if clip_fn is not None:
+                        clip_fn(D, clip_value)
+                    d_value, d_real, d_fake = loss.detach(), _mean_score(real_scores), _mean_score(fake_scores)
+
             real = _next_real(real_batches, batch_size)
-            out = step_fn(G, D, opt_G, opt_D, real, z_dim)
-            history.d_loss.append(float(out.get("d_loss", float("nan"))))
-            history.g_loss.append(float(out.get("g_loss", float("nan"))))
-            snapshot(step)
-            continue
-
-        d_value, d_real, d_fake = float("nan"), float("nan"), float("nan")
-        if d_loss is not None and D is not None:
-            for _ in range(n_critic):
-                real, *real_c = _args(_next_real(real_batches, batch_size))
-                z, *fake_c = _args(noise(real.shape[0]))
-                with torch.no_grad():
-                    fake = G(z, *fake_c)
-                real_scores, fake_scores = D(real, *real_c), D(fake, *fake_c)
-                loss = d_loss(real_scores, fake_scores)
-                if penalty_fn is not None:
-                    loss = loss + penalty_fn(D, real, fake)
-                opt_D.zero_grad(set_to_none=True)
-                loss.backward()
-                opt_D.step()
-                if clip_fn is not None:
-                    clip_fn(D, clip_value)
-                d_value, d_real, d_fake = float(loss.detach()), _mean_score(real_scores), _mean_score(fake_scores)
-
-        real = _next_real(real_batches, batch_size)
-        if g_step_fn is not None:
-            g_value = float(g_step_fn(G, D, opt_G, real, z_dim))
-        else:
-            real, *_ = _args(real)
-            z, *fake_c = _args(noise(real.shape[0]))
-            fake = G(z, *fake_c)
-            if g_loss_on == "samples":
-                loss = g_loss(real, fake)
+            if g_step_fn is not None:
+                with precision.autocast():
+                    g_value = g_step_fn(G, D, opt_G, real, z_dim)
             else:
-                fake_scores = D(fake, *fake_c)
-                loss = g_loss(fake_scores)
-                d_fake = _mean_score(fake_scores) if d_loss is None else d_fake
-            opt_G.zero_grad(set_to_none=True)
-            loss.backward()
-            opt_G.step()
-            g_value = float(loss.detach())
-        history.d_loss.append(d_value)
-        history.g_loss.append(g_value)
-        history.d_real.append(d_real)
-        history.d_fake.append(d_fake)
-        snapshot(step)
+                real, *_ = _args(real)
+                z, *fake_c = _args(noise(real.shape[0]))
+                with precision.autocast():
+                    fake = G(z, *fake_c)
+                    if g_loss_on == "samples":
+                        loss = g_loss(real, fake.float())
+                    else:
+                        fake_scores = D(fake, *fake_c).float()
+                        loss = g_loss(fake_scores)
+                        d_fake = _mean_score(fake_scores) if d_loss is None else d_fake
+                opt_G.zero_grad(set_to_none=True)
+                loss.backward()
+                opt_G.step()
+                g_value = loss.detach()
+            for name, value in (("d_loss", d_value), ("g_loss", g_value), ("d_real", d_real), ("d_fake", d_fake)):
+                log.append(name, value)
+            log.step_done()
+            snapshot(step)
+    _flush(log, history)
     history.seconds = time.perf_counter() - start
     return history

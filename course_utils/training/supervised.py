@@ -3,6 +3,10 @@
 The student's model and loss are arguments; the loop adds the optimiser step, a progress bar, a
 per-epoch history, an optional evaluation after each epoch, an optional learning-rate schedule and,
 for early stopping, a return to the weights of the best epoch.
+
+``loss_fn`` runs in the precision :func:`course_utils.device.training_precision` chooses (bfloat16 autocast
+where the hardware does it natively); evaluations (``on_epoch_end``, ``snapshot_fn``) run in float32.
+Per-step numbers stay on the device and reach the host in chunks.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
+from ..device import Precision, training_precision
 from ..progress import progress as progress_bar
+from .history import StepLog
 
 
 def fit(
@@ -32,6 +38,7 @@ def fit(
     snapshot_every: int = 1,
     desc: str = "train",
     show_progress: bool = True,
+    precision: Precision | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` passes over ``batches``.
 
@@ -42,11 +49,16 @@ def fit(
     ``snapshot_fn(model)`` (e.g. a VAE's ``sample``) runs in eval mode without gradients before training
     and every ``snapshot_every`` epochs (and after the last); its CPU outputs land in
     ``history["snapshots"]`` with their epochs in ``history["snapshot_epochs"]``.
+    ``precision`` overrides the device module's choice.
     Returns ``{"loss": [per step], "<term>": [per step], "epoch_<metric>": [per epoch], "seconds": [..]}``.
     """
     if keep_best is not None and on_epoch_end is None:
         raise ValueError("keep_best needs on_epoch_end to return the metric it names")
     history: dict[str, list[float]] = {"loss": []}
+    if precision is None:
+        first = next(iter(model.parameters()), None)
+        precision = training_precision(first.device if first is not None else None)
+    log = StepLog(history)
     best_value, best_state = float("-inf"), None
     start = time.perf_counter()
 
@@ -61,35 +73,39 @@ def fit(
         model.train(was_training)
 
     snapshot(0)
-    for epoch in range(1, epochs + 1):
-        model.train()
-        iterator = progress_bar(batches, desc=f"{desc} epoch {epoch}/{epochs}") if show_progress else batches
-        for batch in iterator:
-            out = loss_fn(model, batch)
-            loss, terms = (out if isinstance(out, tuple) else (out, {}))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if max_grad_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-            optimizer.step()
-            history["loss"].append(float(loss.detach()))
-            for name, value in terms.items():
-                history.setdefault(name, []).append(float(value))
-        if on_epoch_end is not None:
-            model.eval()
-            for name, value in (on_epoch_end(model, epoch) or {}).items():
-                history.setdefault(f"epoch_{name}", []).append(float(value))
-            if keep_best is not None:
-                if f"epoch_{keep_best}" not in history:
-                    raise KeyError(f"keep_best={keep_best!r} but on_epoch_end returned no such metric")
-                if history[f"epoch_{keep_best}"][-1] > best_value:
-                    best_value = history[f"epoch_{keep_best}"][-1]
-                    best_state = copy.deepcopy(model.state_dict())
-                    history["best_epoch"] = [epoch]
-        snapshot(epoch)
-        if scheduler is not None:
-            scheduler.step()
-        history.setdefault("seconds", []).append(time.perf_counter() - start)
+    with precision.scope():
+        for epoch in range(1, epochs + 1):
+            model.train()
+            iterator = progress_bar(batches, desc=f"{desc} epoch {epoch}/{epochs}") if show_progress else batches
+            for batch in iterator:
+                with precision.autocast():
+                    out = loss_fn(model, batch)
+                loss, terms = (out if isinstance(out, tuple) else (out, {}))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if max_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+                optimizer.step()
+                log.append("loss", loss)
+                for name, value in terms.items():
+                    log.append(name, value)
+                log.step_done()
+            log.flush()
+            if on_epoch_end is not None:
+                model.eval()
+                for name, value in (on_epoch_end(model, epoch) or {}).items():
+                    history.setdefault(f"epoch_{name}", []).append(float(value))
+                if keep_best is not None:
+                    if f"epoch_{keep_best}" not in history:
+                        raise KeyError(f"keep_best={keep_best!r} but on_epoch_end returned no such metric")
+                    if history[f"epoch_{keep_best}"][-1] > best_value:
+                        best_value = history[f"epoch_{keep_best}"][-1]
+                        best_state = copy.deepcopy(model.state_dict())
+                        history["best_epoch"] = [epoch]
+            snapshot(epoch)
+            if scheduler is not None:
+                scheduler.step()
+            history.setdefault("seconds", []).append(time.perf_counter() - start)
     if best_state is not None:
         model.load_state_dict(best_state)
     return history

@@ -1,0 +1,99 @@
+"""The course's own definitions (networks, losses) taken from a notebook's cells, for scripts.
+
+The training benchmark and the reference runs must train *the notebooks' networks*, not copies that
+drift away from them. This module reads a notebook, picks top-level ``def`` / ``class`` statements by
+name from its code cells (never running the rest of a cell: no training, no data loading) and executes
+them in a namespace that has the imports every notebook starts with.
+
+It reads the student release (``notebooks/``) by default: given (locked) cells are the same there as
+in ``solutions/``. Definitions that are a student's answer exist only in ``solutions/``; ask for them
+with ``source="solutions"`` (a checkout of the course repository is needed).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+from .paths import repo_root
+
+Source = Literal["notebooks", "solutions"]
+
+PRELUDE = (
+    "import math\n"
+    "import numpy as np\n"
+    "import torch\n"
+    "import torch.nn.functional as F\n"
+    "from torch import nn\n"
+    "from torch.nn.utils.parametrizations import spectral_norm\n"
+)
+
+
+def notebook_path(notebook_id: str, source: Source = "notebooks") -> Path:
+    """``<repo>/<source>/<id>/<id>.ipynb``; a clear error outside a checkout or for an unknown id."""
+    root = repo_root()
+    if root is None:
+        raise FileNotFoundError(f"reading {source}/{notebook_id} needs a checkout of the course repository")
+    path = root / source / notebook_id / f"{notebook_id}.ipynb"
+    if not path.is_file():
+        raise FileNotFoundError(f"no notebook {path}")
+    return path
+
+
+def _code_cells(path: Path) -> Iterable[str]:
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "code":
+            yield "".join(cell["source"])
+
+
+def definition_sources(notebook_id: str, names: Iterable[str], source: Source = "notebooks") -> dict[str, str]:
+    """``{name: source text}`` of the top-level functions / classes ``names`` of a notebook, in cell order.
+
+    Cells that are not valid Python (IPython magics, a release's TODO stubs) are skipped. A name
+    defined twice keeps its last definition, as running the notebook would.
+    """
+    wanted, found = set(names), {}
+    for text in _code_cells(notebook_path(notebook_id, source)):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in wanted:
+                found[node.name] = ast.get_source_segment(text, node, padded=False)
+                # decorators are part of the definition
+                if node.decorator_list:
+                    lines = text.splitlines()
+                    found[node.name] = "\n".join(lines[node.decorator_list[0].lineno - 1:node.end_lineno])
+    missing = wanted - set(found)
+    if missing:
+        raise KeyError(f"{source}/{notebook_id} defines no {sorted(missing)} at the top level of a code cell")
+    return {name: found[name] for name in names}
+
+
+def load_definitions(notebook_id: str, names: Iterable[str], source: Source = "notebooks",
+                     constants: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Execute the definitions ``names`` of a notebook and return them by name.
+
+    ``constants`` are globals the definitions refer to (for example a default ``z_dim=Z_DIM``).
+    """
+    names = list(names)
+    sources = definition_sources(notebook_id, names, source)
+    namespace: dict[str, Any] = {"__name__": f"course_notebook_{notebook_id}"}
+    exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
+    namespace.update(constants or {})
+    for name, text in sources.items():
+        exec(compile(text, f"<{source}/{notebook_id}:{name}>", "exec"), namespace)
+    return {name: namespace[name] for name in names}
+
+
+def sources_fingerprint(*texts: str) -> str:
+    """A short hash of source texts (order matters), for provenance and staleness checks."""
+    h = hashlib.sha256()
+    for text in texts:
+        h.update(text.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]

@@ -1,0 +1,194 @@
+"""Reference runs: results longer than a student's budget, shipped with their provenance and shown as such.
+
+Some lessons need a run to convergence that a laptop cannot do in a lesson (a GAN trained for tens of
+thousands of steps). A *reference configuration* (:mod:`course_utils.reference_configs`) names the
+course's own code (definitions read from a notebook's cells, the course's trainer) and a recipe; this
+module trains it for a long budget and writes, under ``course_utils/references/<name>/``:
+
+- ``provenance.json``: command, code fingerprint, machine, device, precision, torch version, steps, wall
+  time, final metrics, date;
+- ``history.json``: losses and metrics over the steps;
+- ``weights.pt``: the generator's weights (float16, to keep the repository lean; all references together
+  stay under :data:`MAX_TOTAL_BYTES`).
+
+Train one with ``python -m course_utils.reference train NAME [--steps N]``; list them with
+``python -m course_utils.reference list``. A notebook shows one with :func:`load` next to the student's run
+and labels it with :meth:`ReferenceRun.label`, never as the student's own result. A reference whose code
+fingerprint differs from the code in this checkout is *stale*: :func:`load` reports it and returns
+``None`` instead of using it. Nothing is loaded from a reference while nbgrader executes a notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import inspect
+import json
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .notebook_code import definition_sources, load_definitions, sources_fingerprint
+
+MAX_TOTAL_BYTES = 50 * 1024 * 1024
+REFERENCES_DIR = Path(__file__).resolve().parent / "references"
+
+
+class StaleReference(RuntimeError):
+    """The reference was made by code that differs from the code here."""
+
+
+def references_dir() -> Path:
+    """Where reference runs live (``COURSE_REFERENCES_DIR`` overrides it, for tests)."""
+    env = os.environ.get("COURSE_REFERENCES_DIR")
+    return Path(env) if env else REFERENCES_DIR
+
+
+def code_fingerprint(config) -> str:
+    """A hash of everything that decides what a configuration trains: the notebook definitions it uses,
+    its own build/train code, its parameters and the source of the course modules it names."""
+    texts = []
+    for source, names in (("notebooks", config.definitions), ("solutions", config.solution_definitions)):
+        if names:
+            texts += list(definition_sources(config.notebook, names, source).values())
+    texts.append(inspect.getsource(config.train))
+    texts.append(json.dumps(config.params, sort_keys=True, default=str))
+    for module in config.modules:
+        texts.append(inspect.getsource(sys.modules[module] if module in sys.modules else __import__(module, fromlist=["_"])))
+    return sources_fingerprint(*texts)
+
+
+@dataclass
+class ReferenceRun:
+    """A reference run read from disk: its provenance, its history, and its weights on demand."""
+
+    name: str
+    folder: Path
+    provenance: dict
+    history: dict
+
+    def load_weights(self, model, part: str = "G", device=None):
+        """Load the saved weights of ``part`` (float16 on disk) into ``model``; returns the model."""
+        import torch
+
+        state = torch.load(self.folder / "weights.pt", map_location="cpu", weights_only=True)[part]
+        reference = model.state_dict()
+        model.load_state_dict({k: v.to(reference[k].dtype) for k, v in state.items()})
+        return model.to(device) if device is not None else model
+
+    def label(self) -> str:
+        """One line that says what this is: a reference run, not the student's."""
+        p = self.provenance
+        return (f"REFERENCE RUN '{self.name}' (not your run): {p['steps']:,} steps on {p['device']} "
+                f"({p['machine']}), {p['wall_time_s'] / 60:.0f} min, {p['date'][:10]}, code {p['code_fingerprint']}")
+
+
+def status(name: str) -> tuple[str, str]:
+    """``(state, message)``: state is ``ok``, ``missing``, ``stale``, ``unverifiable`` or ``grading``."""
+    from .reference_configs import CONFIGS
+
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return "grading", f"reference run '{name}' is not loaded while grading"
+    folder = references_dir() / name
+    if not (folder / "provenance.json").is_file():
+        return "missing", f"no reference run '{name}' in {references_dir()} (train it: python -m course_utils.reference train {name})"
+    provenance = json.loads((folder / "provenance.json").read_text())
+    config = CONFIGS.get(name)
+    if config is None:
+        return "stale", f"reference run '{name}' has no configuration any more in course_utils.reference_configs"
+    try:
+        current = code_fingerprint(config)
+    except (FileNotFoundError, KeyError) as exc:
+        return "unverifiable", f"reference run '{name}' cannot be checked against the code here: {exc}"
+    if current != provenance.get("code_fingerprint"):
+        return "stale", (f"reference run '{name}' is STALE: it was made by code {provenance.get('code_fingerprint')}, "
+                         f"the code here is {current} (retrain: python -m course_utils.reference train {name})")
+    return "ok", f"reference run '{name}': code {current} matches"
+
+
+def load(name: str, *, strict: bool = False) -> ReferenceRun | None:
+    """The reference run ``name`` if it exists and matches the code here; otherwise print why and return
+    ``None`` (or raise :class:`StaleReference` with ``strict=True``)."""
+    state, message = status(name)
+    if state != "ok":
+        if strict:
+            raise StaleReference(message)
+        print(message)
+        return None
+    folder = references_dir() / name
+    return ReferenceRun(name, folder, json.loads((folder / "provenance.json").read_text()),
+                        json.loads((folder / "history.json").read_text()))
+
+
+def total_bytes(folder: Path | None = None) -> int:
+    """Bytes taken by all reference runs (kept under :data:`MAX_TOTAL_BYTES`)."""
+    folder = folder or references_dir()
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
+
+
+def train(name: str, steps: int | None = None, command: str | None = None) -> ReferenceRun:
+    """Train the configuration ``name`` and write its reference files; returns the run as :func:`load` would."""
+    import torch
+
+    from .device import describe_machine, get_device, training_precision
+    from .reference_configs import CONFIGS
+
+    if name not in CONFIGS:
+        raise KeyError(f"unknown reference configuration {name!r}; known: {sorted(CONFIGS)}")
+    config = CONFIGS[name]
+    steps = steps or config.steps
+    device = get_device()
+    defs = {}
+    if config.definitions:
+        defs.update(load_definitions(config.notebook, config.definitions, constants=config.constants))
+    if config.solution_definitions:
+        defs.update(load_definitions(config.notebook, config.solution_definitions, "solutions", config.constants))
+    fingerprint = code_fingerprint(config)
+    start = time.perf_counter()
+    weights, history, metrics = config.train(defs, dict(config.params), steps, device)
+    seconds = time.perf_counter() - start
+    folder = references_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save({part: {k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu())
+                       for k, v in state.items()} for part, state in weights.items()}, folder / "weights.pt")
+    (folder / "history.json").write_text(json.dumps(history) + "\n")
+    provenance = {
+        "name": name, "description": config.description, "notebook": config.notebook,
+        "command": command or f"python -m course_utils.reference train {name} --steps {steps}",
+        "code_fingerprint": fingerprint, "params": config.params, "steps": steps,
+        "wall_time_s": round(seconds, 1), "machine": describe_machine(), "device": str(device),
+        "precision": training_precision(device).describe(), "torch": torch.__version__,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "final_metrics": metrics,
+    }
+    (folder / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str) + "\n")
+    if total_bytes() > MAX_TOTAL_BYTES:
+        print(f"warning: reference runs take {total_bytes() / 2**20:.1f} MiB, over the {MAX_TOTAL_BYTES / 2**20:.0f} MiB budget")
+    return ReferenceRun(name, folder, provenance, history)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from .reference_configs import CONFIGS
+
+    parser = argparse.ArgumentParser(prog="python -m course_utils.reference", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="verb", required=True)
+    t = sub.add_parser("train", help="train a reference configuration and write its files")
+    t.add_argument("name", choices=sorted(CONFIGS))
+    t.add_argument("--steps", type=int, default=None)
+    sub.add_parser("list", help="every configuration and the state of its reference run")
+    args = parser.parse_args(argv)
+    if args.verb == "train":
+        command = "python -m course_utils.reference " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+        run = train(args.name, args.steps, command=command)
+        print(run.label())
+        print(json.dumps(run.provenance["final_metrics"], indent=2))
+    else:
+        for name, config in sorted(CONFIGS.items()):
+            print(f"{name:>16}  {status(name)[0]:>12}  {config.description}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The named reference configurations that :mod:`course_utils.reference` can train.
+
+Each one is the course's own code: networks and losses read from a notebook's cells
+(:mod:`course_utils.notebook_code`), trained by the course's trainer with the notebook's recipe, for a
+budget longer than the notebook's. Its ``train`` function and ``params`` are part of its code
+fingerprint, so changing either (or the notebook cells it reads) makes the committed reference stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class ReferenceConfig:
+    """What a reference run trains: ``train(defs, params, steps, device) -> (weights, history, metrics)``.
+
+    ``weights`` is ``{part: state_dict}``, ``history`` a JSON-able dict of the numbers over training,
+    ``metrics`` the final ones. ``definitions`` are read from the release notebook (given cells),
+    ``solution_definitions`` from ``solutions/`` (model answers).
+    """
+
+    name: str
+    notebook: str
+    description: str
+    train: Callable[..., tuple[dict, dict, dict]]
+    steps: int
+    definitions: tuple[str, ...] = ()
+    solution_definitions: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    modules: tuple[str, ...] = ("course_utils.training.gan",)
+
+
+def _binned(values: list[float], width: int) -> list[float]:
+    """Means over consecutive windows of ``width`` steps (a long run's loss curve, kept small)."""
+    return [sum(values[i:i + width]) / len(values[i:i + width]) for i in range(0, len(values), width)]
+
+
+def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
+    """One of notebook 08's GANs, with the notebook's architecture and recipe, for ``steps`` generator steps;
+    Inception Score and Frechet distance (evaluation classifier) every ``steps // evals`` steps."""
+    import torch
+
+    from . import seeding
+    from .data import fashion_mnist_tensors, random_batches
+    from .evaluation import load_eval_classifier
+    from .metrics import classifier_features, classifier_probs, frechet_distance, inception_score
+    from .training import train_gan
+
+    seeding.seed_everything(params["seed"])
+    z_dim, batch, width = params["z_dim"], params["batch_size"], params["width"]
+    G = defs["Generator"](z_dim, width=width).to(device)
+    D = defs["critic"](params["spectral"], width=width).to(device)
+    make_opt = lambda p: torch.optim.Adam(p, lr=params["lr"], betas=tuple(params["betas"]))  # noqa: E731
+    images, _ = fashion_mnist_tensors(train=True)
+    test_images, _ = fashion_mnist_tensors(train=False, limit=params["eval_images"])
+    classifier = load_eval_classifier(device)
+    real_features = classifier_features(classifier, test_images)
+
+    def scores(G, step):
+        with torch.no_grad():
+            samples = torch.cat([G(torch.randn(len(c), z_dim, device=device))
+                                 for c in torch.arange(params["eval_images"]).split(500)])
+        return {"inception_score": inception_score(classifier_probs(classifier, samples)),
+                "frechet_distance": frechet_distance(classifier_features(classifier, samples), real_features)}
+
+    pieces = {"d_loss": defs[params["d_loss"]], "g_loss": defs[params["g_loss"]], "n_critic": params["n_critic"]}
+    if params.get("gradient_penalty"):
+        pieces["penalty_fn"] = defs["gradient_penalty"]
+    history = train_gan(G, D, random_batches(images, batch, generator=torch.Generator().manual_seed(0), device=device),
+                        z_dim=z_dim, steps=steps, opt_G=make_opt(G.parameters()), opt_D=make_opt(D.parameters()),
+                        batch_size=batch, eval_fn=scores, eval_every=max(1, steps // params["evals"]),
+                        desc=f"reference {params['variant']}", **pieces)
+    width_bins = max(1, steps // 200)
+    record = {"bin_steps": width_bins, "d_loss": _binned(history.d_loss, width_bins),
+              "g_loss": _binned(history.g_loss, width_bins), "evals": history.evals, "train_seconds": history.seconds}
+    best = min(history.evals, key=lambda e: e["frechet_distance"])
+    metrics = {"final_inception_score": round(history.evals[-1]["inception_score"], 3),
+               "final_frechet_distance": round(history.evals[-1]["frechet_distance"], 2),
+               "best_frechet_distance": round(best["frechet_distance"], 2), "best_step": best["step"]}
+    return {"G": G.state_dict()}, record, metrics
+
+
+_08_COMMON = dict(z_dim=64, batch_size=64, width=32, seed=0, evals=20, eval_images=2000)
+
+CONFIGS: dict[str, ReferenceConfig] = {
+    "08-dcgan": ReferenceConfig(
+        name="08-dcgan", notebook="08_sn_wgan_gp", steps=20_000, train=train_08_gan,
+        description="notebook 08's DCGAN (its Generator and critic, BCE, Adam 2e-4 / 0.5) trained to convergence",
+        definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss"),
+        params=dict(_08_COMMON, variant="DCGAN", spectral=False, d_loss="bce_d_loss", g_loss="bce_g_loss",
+                    n_critic=1, lr=2e-4, betas=(0.5, 0.999))),
+    "08-wgan-gp": ReferenceConfig(
+        name="08-wgan-gp", notebook="08_sn_wgan_gp", steps=20_000, train=train_08_gan,
+        description="notebook 08's WGAN-GP (model-answer gradient penalty, 5 critic steps, Adam 1e-4 / 0.5, 0.9)",
+        definitions=("Generator", "critic", "wgan_d_loss", "wgan_g_loss"), solution_definitions=("gradient_penalty",),
+        params=dict(_08_COMMON, variant="WGAN-GP", spectral=False, d_loss="wgan_d_loss", g_loss="wgan_g_loss",
+                    n_critic=5, gradient_penalty=True, lr=1e-4, betas=(0.5, 0.9))),
+}

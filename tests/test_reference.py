@@ -1,0 +1,122 @@
+"""Reference runs: provenance written and complete, stale code reported (never used), nothing loaded while grading."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from course_utils import reference
+from course_utils.notebook_code import definition_sources, load_definitions
+from course_utils.reference_configs import CONFIGS, ReferenceConfig
+
+PROVENANCE_KEYS = {"name", "command", "code_fingerprint", "machine", "device", "precision", "torch", "steps",
+                   "wall_time_s", "final_metrics", "date", "params", "notebook"}
+
+
+def tiny_train(defs, params, steps, device):
+    """Notebook 08's real Generator and critic, a few steps on random images (a test, not a reference)."""
+    from course_utils.training import train_gan
+
+    torch.manual_seed(params["seed"])
+    G, D = defs["Generator"](8, width=4), defs["critic"](False, width=4)
+    history = train_gan(G, D, lambda n: torch.rand(n, 1, 28, 28) * 2 - 1, z_dim=8, steps=steps,
+                        opt_G=torch.optim.Adam(G.parameters(), 1e-3), opt_D=torch.optim.Adam(D.parameters(), 1e-3),
+                        d_loss=defs["bce_d_loss"], g_loss=defs["bce_g_loss"], batch_size=8, show_progress=False)
+    return {"G": G.state_dict()}, {"g_loss": history.g_loss}, {"final_g_loss": history.g_loss[-1]}
+
+
+TINY = ReferenceConfig(name="tiny", notebook="08_sn_wgan_gp", steps=3, train=tiny_train,
+                       description="test configuration", definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss"),
+                       params={"seed": 0})
+
+
+@pytest.fixture
+def tiny(clean_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path / "refs"))
+    monkeypatch.setitem(CONFIGS, "tiny", TINY)
+    return reference.train("tiny")
+
+
+def test_training_writes_complete_provenance_history_and_half_precision_weights(tiny, tmp_path):
+    folder = tmp_path / "refs" / "tiny"
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert PROVENANCE_KEYS <= set(provenance), f"missing provenance fields: {PROVENANCE_KEYS - set(provenance)}"
+    assert provenance["steps"] == 3 and provenance["code_fingerprint"] == reference.code_fingerprint(TINY)
+    assert provenance["command"] == "python -m course_utils.reference train tiny --steps 3"
+    assert len(json.loads((folder / "history.json").read_text())["g_loss"]) == 3
+    weights = torch.load(folder / "weights.pt", weights_only=True)["G"]
+    assert all(t.dtype == torch.float16 for t in weights.values() if t.is_floating_point())
+
+
+def test_a_fresh_reference_loads_with_a_label_that_says_it_is_not_the_students(tiny):
+    run = reference.load("tiny")
+    assert run is not None and run.provenance["final_metrics"] == tiny.provenance["final_metrics"]
+    label = run.label()
+    assert "REFERENCE RUN 'tiny'" in label and "not your run" in label and "3 steps" in label
+    G = load_definitions("08_sn_wgan_gp", ["Generator"])["Generator"](8, width=4)
+    run.load_weights(G)
+    saved = torch.load(run.folder / "weights.pt", weights_only=True)["G"]
+    assert torch.equal(G.state_dict()["net.0.weight"], saved["net.0.weight"].float())
+
+
+def test_changed_parameters_make_the_reference_stale(tiny, monkeypatch, capsys):
+    monkeypatch.setitem(CONFIGS, "tiny", dataclasses.replace(TINY, params={"seed": 1}))
+    assert reference.status("tiny")[0] == "stale"
+    assert reference.load("tiny") is None
+    assert "STALE" in capsys.readouterr().out
+    with pytest.raises(reference.StaleReference, match="retrain: python -m course_utils.reference train tiny"):
+        reference.load("tiny", strict=True)
+
+
+def test_changed_notebook_code_makes_the_reference_stale(tiny, monkeypatch):
+    real = definition_sources
+
+    def edited(notebook, names, source="notebooks"):
+        found = real(notebook, names, source)
+        found["Generator"] = found["Generator"].replace("nn.ReLU()", "nn.LeakyReLU(0.2)")
+        return found
+
+    monkeypatch.setattr(reference, "definition_sources", edited)
+    state, message = reference.status("tiny")
+    assert state == "stale" and "STALE" in message
+
+
+def test_a_removed_configuration_is_stale(tiny, monkeypatch):
+    monkeypatch.delitem(CONFIGS, "tiny")
+    assert reference.status("tiny")[0] == "stale"
+
+
+def test_nothing_is_loaded_while_grading(tiny, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert reference.load("tiny") is None
+    assert "not loaded while grading" in capsys.readouterr().out
+
+
+def test_a_missing_reference_says_how_to_make_it(clean_env, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path / "none"))
+    assert reference.load("08-dcgan") is None
+    assert "python -m course_utils.reference train 08-dcgan" in capsys.readouterr().out
+
+
+def test_unknown_configuration_is_a_clear_error(clean_env):
+    with pytest.raises(KeyError, match="unknown reference configuration 'nope'"):
+        reference.train("nope")
+
+
+def test_committed_references_are_fresh_complete_and_small(clean_env):
+    """Every shipped reference matches the code here (retrain it after changing its code) and all fit in 50 MB."""
+    folder = reference.REFERENCES_DIR
+    assert reference.total_bytes(folder) <= reference.MAX_TOTAL_BYTES
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+        provenance = json.loads((sub / "provenance.json").read_text())
+        assert PROVENANCE_KEYS <= set(provenance), f"{sub.name}: missing {PROVENANCE_KEYS - set(provenance)}"
+        state, message = reference.status(sub.name)
+        assert state == "ok", message
+
+
+def test_every_configuration_reads_definitions_that_exist(clean_env):
+    for name, config in CONFIGS.items():
+        assert len(reference.code_fingerprint(config)) == 16, name
