@@ -18,7 +18,7 @@ shapes, at the batch size the notebook uses and at a larger one. Settings:
 
 A "step" is one discriminator step plus one generator step for the GANs (``n_critic`` = 1, the gradient
 penalty included for WGAN-GP) and one optimiser step for the VAE and the GRU. It prints ms/step,
-samples/s and GFLOP/s (multiply-adds counted by ``torch.utils.flop_counter`` over one step, times two)
+samples/s and GFLOP/s (torch's flop formulas for matrix products and convolutions, over one step)
 beside the machine's measured matmul peak in float32 and bfloat16, and writes a markdown report and a
 JSON copy under ``benchmarks/results/``. A benchmark, not a test: nothing fails on a slow machine.
 """
@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+from torch.utils.flop_counter import flop_registry  # noqa: E402
 
 from course_utils.device import Precision, cpu_has_native_bf16, describe_machine, training_precision  # noqa: E402
 from course_utils.notebook_code import load_definitions  # noqa: E402
@@ -56,7 +57,7 @@ FTZ = DEVICE.type == "cpu"
 def precision_for(setting):
     """``float32`` is the loop as it was (no flush-to-zero); every other setting flushes denormals on the CPU."""
     if "bf16" in setting:
-        return Precision(DEVICE.type, "bfloat16", "benchmark", flush_denormal=FTZ)
+        return Precision(DEVICE.type, "bfloat16", "benchmark", flush_denormal=FTZ, convolutional_only=False)
     return Precision(DEVICE.type, "float32", "benchmark", flush_denormal=FTZ and setting != "float32")
 
 
@@ -211,12 +212,30 @@ def time_window(run, seconds):
     return (time.perf_counter() - t0) / steps
 
 
+class CountFlops(TorchDispatchMode):
+    """FLOPs of every operator torch's flop counter knows (matrix products, convolutions), double backward
+    included; ``FlopCounterMode`` itself installs module hooks that ``autograd.grad`` (the gradient penalty)
+    does not support."""
+
+    def __init__(self):
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        counter = flop_registry.get(func._overloadpacket)
+        if counter is not None:
+            self.total += counter(*args, **kwargs, out_val=out)
+        return out
+
+
 def step_flops(name, batch):
     runner = (gan_runner if name in GANS else other_runner)(name, batch, "float32")
-    counter = FlopCounterMode(display=False)
+    counter = CountFlops()
     with counter:
         runner(1)
-    return counter.get_total_flops()
+    return counter.total
 
 
 def matmul_peak(dtype, threads, n=2048, seconds=0.7, windows=4):

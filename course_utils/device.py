@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -64,6 +64,7 @@ class Precision:
     dtype: str
     reason: str
     flush_denormal: bool = False
+    convolutional_only: bool = True  # see for_models; the training benchmark turns it off to measure everything
 
     @property
     def reduced(self) -> bool:
@@ -90,6 +91,24 @@ class Precision:
             yield self
         finally:
             torch.set_flush_denormal(False)
+
+    def for_models(self, *models) -> "Precision":
+        """This precision for a loop that trains ``models``: bfloat16 only for convolutional networks.
+
+        Autocast pays where big convolutions dominate; the course's small MLPs and its GRU gain nothing
+        measurable from it (``benchmarks/results/``), and a GRU's probabilities fed to
+        ``F.binary_cross_entropy`` (notebook 02) are refused by CUDA's autocast. So a loop whose models
+        have no convolution trains in float32 (denormals still flushed where chosen).
+        """
+        if not self.reduced or not self.convolutional_only:
+            return self
+        from torch import nn
+
+        convolutional = any(isinstance(m, nn.modules.conv._ConvNd) for model in models if model is not None
+                            for m in model.modules())
+        if convolutional:
+            return self
+        return replace(self, dtype="float32", reason=f"{self.reason}; float32 here: no convolution in these models")
 
     def describe(self) -> str:
         ftz = ", denormals flushed to zero" if self.flush_denormal else ""

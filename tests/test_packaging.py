@@ -28,3 +28,11 @@ def test_environment_yml_mirrors_pyproject():
 def test_torch_is_pinned():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(d.startswith("torch==") for d in deps) and any(d.startswith("torchvision==") for d in deps)
+
+
+def test_license_is_an_spdx_expression_with_its_file():
+    """A license TOML table is deprecated by setuptools (builds stop working after 2027-02-18)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert isinstance(project["license"], str), f"license should be an SPDX string such as 'MIT', got {project['license']!r}"
+    assert project.get("license-files") == ["LICENSE"] and (ROOT / "LICENSE").is_file()
+    assert project["license"] in (ROOT / "LICENSE").read_text()

@@ -186,3 +186,69 @@ def test_no_gpu_budget_without_cuda(clean_env, monkeypatch, kind):
 def test_course_device_cpu_turns_the_gpu_budget_off(clean_env, monkeypatch):
     monkeypatch.setenv("COURSE_DEVICE", "cpu")
     assert profile.pick(full=10, fast=1, gpu=100) == 10
+
+
+def test_bf16_only_for_convolutional_models():
+    bf16 = Precision("cuda", "bfloat16", "test")
+    conv = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten())
+    mlp, gru = nn.Sequential(nn.Linear(4, 4)), nn.GRU(4, 4)
+    assert bf16.for_models(conv).dtype == "bfloat16"
+    assert bf16.for_models(mlp, conv).dtype == "bfloat16", "a GAN with one convolutional network"
+    assert bf16.for_models(nn.ConvTranspose2d(2, 1, 4), None).dtype == "bfloat16"
+    for models in [(mlp,), (gru,), (mlp, None)]:
+        p = bf16.for_models(*models)
+        assert p.dtype == "float32" and "no convolution" in p.reason
+    assert Precision("cpu", "bfloat16", "benchmark", convolutional_only=False).for_models(mlp).dtype == "bfloat16"
+    ftz = Precision("cpu", "float32", "test", flush_denormal=True)
+    assert ftz.for_models(mlp) is ftz
+
+
+def test_losses_are_computed_outside_autocast():
+    """CUDA's autocast refuses F.binary_cross_entropy; the trainer computes every loss outside autocast."""
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 16), nn.Unflatten(1, (1, 4, 4)), nn.Conv2d(1, 1, 3, padding=1), nn.Flatten(), nn.Tanh())
+    D = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())
+    inside = []
+
+    def d_loss(real, fake):
+        inside.append(torch.is_autocast_enabled("cpu"))
+        return nn.functional.binary_cross_entropy(real, torch.ones_like(real)) + nn.functional.binary_cross_entropy(fake, torch.zeros_like(fake))
+
+    def g_loss(fake):
+        inside.append(torch.is_autocast_enabled("cpu"))
+        return nn.functional.binary_cross_entropy(fake, torch.ones_like(fake))
+
+    history = train_gan(G, D, lambda n: torch.rand(n, 16), z_dim=2, steps=3, opt_G=torch.optim.SGD(G.parameters(), 0.01),
+                        opt_D=torch.optim.SGD(D.parameters(), 0.01), d_loss=d_loss, g_loss=g_loss, batch_size=8,
+                        show_progress=False, precision=Precision("cpu", "bfloat16", "test"))
+    assert inside == [False] * 6 and all(math.isfinite(v) for v in history.d_loss)
+
+
+def test_trainers_do_not_read_a_number_back_on_every_step(monkeypatch):
+    """float(loss) per step stalls a GPU; the loops move their numbers to the host in chunks instead."""
+    calls = {"float": 0, "item": 0, "tolist": 0}
+    real_float, real_item, real_tolist = torch.Tensor.__float__, torch.Tensor.item, torch.Tensor.tolist
+
+    def counting(name, real):
+        def wrapper(self, *args, **kwargs):
+            calls[name] += 1
+            return real(self, *args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(torch.Tensor, "__float__", counting("float", real_float))
+    monkeypatch.setattr(torch.Tensor, "item", counting("item", real_item))
+    monkeypatch.setattr(torch.Tensor, "tolist", counting("tolist", real_tolist))
+    torch.manual_seed(0)
+    G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+    bce_d = lambda r, f: nn.functional.softplus(-r).mean() + nn.functional.softplus(f).mean()  # noqa: E731
+    bce_g = lambda f: nn.functional.softplus(-f).mean()  # noqa: E731
+    history = train_gan(G, D, lambda n: torch.randn(n, 2), z_dim=2, steps=300, opt_G=torch.optim.SGD(G.parameters(), 0.01),
+                        opt_D=torch.optim.SGD(D.parameters(), 0.01), d_loss=bce_d, g_loss=bce_g, batch_size=8,
+                        show_progress=False, n_snapshots=2)
+    assert len(history.d_loss) == 300
+    assert calls["float"] + calls["item"] == 0, f"per-step reads: {calls}"
+    assert calls["tolist"] <= 2 * 4, f"one transfer per chunk of 200 steps and per logged series, got {calls['tolist']}"
+    model = nn.Linear(2, 1)
+    fit(model, [torch.randn(4, 2)] * 250, lambda m, x: m(x).pow(2).mean(), torch.optim.SGD(model.parameters(), 0.01), 1,
+        show_progress=False)
+    assert calls["float"] + calls["item"] == 0, f"per-step reads in fit: {calls}"

@@ -16,9 +16,10 @@ It records a history (losses, mean discriminator scores on real and fake data), 
 from fixed noise at the beginning, middle and end of training, optional evaluations every few steps, and
 shows a progress bar.
 
-Forward passes run in the precision :func:`course_utils.device.training_precision` chooses (bfloat16
-autocast where the hardware does it natively); the scores are cast to float32 before the losses see them,
-so every loss is computed in float32. Per-step numbers stay on the device and reach the host in chunks.
+Forward passes (and the gradient penalty) run in the precision :func:`course_utils.device.training_precision`
+chooses (bfloat16 autocast for convolutional models where it is measured faster); the losses are computed
+outside autocast on float32 scores. A ``step_fn`` or ``g_step_fn`` written by the student runs as written,
+in float32. Per-step numbers stay on the device and reach the host in chunks.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def train_gan(
             history.evals.append({"step": step, **eval_fn(G, step)})
             G.train(was_training)
 
-    precision = precision or training_precision(device)
+    precision = (precision or training_precision(device)).for_models(G, D)
     log = StepLog()
     start = time.perf_counter()
     snapshot(0)
@@ -145,10 +146,8 @@ def train_gan(
         D.train()
     with precision.scope():
         for step in progress_bar(range(1, steps + 1), desc=desc) if show_progress else range(1, steps + 1):
-            if step_fn is not None:
-                real = _next_real(real_batches, batch_size)
-                with precision.autocast():
-                    out = step_fn(G, D, opt_G, opt_D, real, z_dim)
+            if step_fn is not None:  # a whole step written by the student: run as written, in float32
+                out = step_fn(G, D, opt_G, opt_D, _next_real(real_batches, batch_size), z_dim)
                 log.append("d_loss", out.get("d_loss", float("nan")))
                 log.append("g_loss", out.get("g_loss", float("nan")))
                 log.step_done()
@@ -161,13 +160,15 @@ def train_gan(
                 for _ in range(n_critic):
                     real, *real_c = _args(_next_real(real_batches, batch_size))
                     z, *fake_c = _args(noise(real.shape[0]))
-                    with precision.autocast():
+                    with precision.autocast():  # forward passes only: the losses below see float32
                         with torch.no_grad():
                             fake = G(z, *fake_c)
-                        real_scores, fake_scores = D(real, *real_c).float(), D(fake, *fake_c).float()
-                        loss = d_loss(real_scores, fake_scores)
-                        if penalty_fn is not None:
-                            loss = loss + penalty_fn(D, real, fake)
+                        real_scores, fake_scores = D(real, *real_c), D(fake, *fake_c)
+                        penalty = penalty_fn(D, real, fake) if penalty_fn is not None else None
+                    real_scores, fake_scores = real_scores.float(), fake_scores.float()
+                    loss = d_loss(real_scores, fake_scores)
+                    if penalty is not None:
+                        loss = loss + penalty.float()
                     opt_D.zero_grad(set_to_none=True)
                     loss.backward()
                     opt_D.step()
@@ -176,20 +177,20 @@ def train_gan(
                     d_value, d_real, d_fake = loss.detach(), _mean_score(real_scores), _mean_score(fake_scores)
 
             real = _next_real(real_batches, batch_size)
-            if g_step_fn is not None:
-                with precision.autocast():
-                    g_value = g_step_fn(G, D, opt_G, real, z_dim)
+            if g_step_fn is not None:  # the student's generator step, run as written, in float32
+                g_value = g_step_fn(G, D, opt_G, real, z_dim)
             else:
                 real, *_ = _args(real)
                 z, *fake_c = _args(noise(real.shape[0]))
                 with precision.autocast():
                     fake = G(z, *fake_c)
-                    if g_loss_on == "samples":
-                        loss = g_loss(real, fake.float())
-                    else:
-                        fake_scores = D(fake, *fake_c).float()
-                        loss = g_loss(fake_scores)
-                        d_fake = _mean_score(fake_scores) if d_loss is None else d_fake
+                    fake_scores = D(fake, *fake_c) if g_loss_on == "scores" else None
+                if g_loss_on == "samples":
+                    loss = g_loss(real, fake.float())
+                else:
+                    fake_scores = fake_scores.float()
+                    loss = g_loss(fake_scores)
+                    d_fake = _mean_score(fake_scores) if d_loss is None else d_fake
                 opt_G.zero_grad(set_to_none=True)
                 loss.backward()
                 opt_G.step()

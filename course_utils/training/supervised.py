@@ -5,7 +5,7 @@ per-epoch history, an optional evaluation after each epoch, an optional learning
 for early stopping, a return to the weights of the best epoch.
 
 ``loss_fn`` runs in the precision :func:`course_utils.device.training_precision` chooses (bfloat16 autocast
-where the hardware does it natively); evaluations (``on_epoch_end``, ``snapshot_fn``) run in float32.
+for convolutional models where it is measured faster); evaluations (``on_epoch_end``, ``snapshot_fn``) run in float32.
 Per-step numbers stay on the device and reach the host in chunks.
 """
 
@@ -58,6 +58,7 @@ def fit(
     if precision is None:
         first = next(iter(model.parameters()), None)
         precision = training_precision(first.device if first is not None else None)
+    precision = precision.for_models(model)
     log = StepLog(history)
     best_value, best_state = float("-inf"), None
     start = time.perf_counter()
