@@ -45,8 +45,17 @@ c.Execute.execute_retries = 0
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
-# A student who deletes a grade cell gets it back, run, and scored: never a silent 0.
+# A student who deletes a grade cell gets it back, run, and scored: never a silent 0. RestoreMissingCells is
+# nbgrader's OverwriteCells with the re-adding fixed (nbgrader 0.9.6 fails with KeyError when the deleted
+# cell follows a locked given cell or a markdown cell, and the whole notebook scored 0).
 c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.preprocessors.RestoreMissingCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Student code runs in a sandboxed kernel (autograder/sandbox.py): no network, course files hidden,
 # private scratch folder, resource limits. SandboxedExecute is nbgrader's Execute with that kernel.

@@ -12,13 +12,39 @@ particular container type.
 
 from __future__ import annotations
 
+import os
+import re
+import sys
+import traceback
 from typing import Any, Sequence
 
 import numpy as np
 
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
 
 class CheckFailure(AssertionError):
-    """A test-cell check failed; the message is written for the student."""
+    """A test-cell check failed; the message is written for the student.
+
+    In Jupyter (and so in nbgrader's Validate and in the feedback), a failed check shows the test line that
+    failed and the message, not the frames of ``course_utils`` that raised it: IPython renders an exception
+    with its ``_render_traceback_`` when it has one.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        hidden = [_PACKAGE] + [os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+                               for m in (sys.modules.get("IPython"), sys.modules.get("ipykernel")) if m is not None]
+        frames = [f for f in traceback.extract_tb(self.__traceback__)
+                  if not os.path.abspath(f.filename).startswith(tuple(hidden))]
+        lines = ["-" * 75, f"{'CheckFailure':<42}Traceback (most recent call last)"]
+        for frame in frames:
+            where = "Cell" if re.search(r"ipykernel_\d+|<ipython-input", frame.filename) else f"File {frame.filename}"
+            lines.append(f"{where}, line {frame.lineno}" + (f", in {frame.name}" if frame.name != "<module>" else ""))
+            if frame.line:
+                lines.append(f"--> {frame.lineno} {frame.line}")
+            lines.append("")
+        lines.append(f"CheckFailure: {self}")
+        return lines
 
 
 def _short(value: Any, limit: int = 300) -> str:

@@ -74,16 +74,31 @@ def definition_sources(notebook_id: str, names: Iterable[str], source: Source = 
     return {name: found[name] for name in names}
 
 
+def import_statements(notebook_id: str, source: Source = "notebooks") -> list[str]:
+    """The top-level ``import`` / ``from ... import`` statements of a notebook's code cells, in order."""
+    found = []
+    for text in _code_cells(notebook_path(notebook_id, source)):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        found += [ast.get_source_segment(text, node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return found
+
+
 def load_definitions(notebook_id: str, names: Iterable[str], source: Source = "notebooks",
                      constants: dict[str, Any] | None = None) -> dict[str, Any]:
     """Execute the definitions ``names`` of a notebook and return them by name.
 
-    ``constants`` are globals the definitions refer to (for example a default ``z_dim=Z_DIM``).
+    The notebook's own top-level imports run first (a definition may use a module its cell imported);
+    ``constants`` are other globals the definitions refer to (for example a default ``z_dim=Z_DIM``).
     """
     names = list(names)
     sources = definition_sources(notebook_id, names, source)
     namespace: dict[str, Any] = {"__name__": f"course_notebook_{notebook_id}"}
     exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
+    for statement in import_statements(notebook_id, source):
+        exec(compile(statement, f"<{source}/{notebook_id}:imports>", "exec"), namespace)
     namespace.update(constants or {})
     for name, text in sources.items():
         exec(compile(text, f"<{source}/{notebook_id}:{name}>", "exec"), namespace)

@@ -133,6 +133,8 @@ def tricky_class(tmp_path_factory):
     _write(subs / "deleter" / A, f"{A}.ipynb", _without_cells(_alice(), gone))
     blank = json.loads((SAMPLES / "bob" / A / f"{A}.ipynb").read_text())
     _write(subs / "deleterblank" / A, f"{A}.ipynb", _without_cells(blank, gone))
+    # Deleted after a locked given cell and after a markdown cell (nbgrader 0.9.6 raised KeyError: 0 points).
+    _write(subs / "deleter2" / A, f"{A}.ipynb", _without_cells(_alice(), {"test_add_with_rnn_all_bytes", "answer_hidden_units"}))
     # Broken files.
     _write(subs / "badjson" / A, f"{A}.ipynb", '{"cells": [ {"cell_type": "code", ')
     _write(subs / "empty" / A, f"{A}.ipynb", b"")
@@ -160,6 +162,15 @@ def test_deleted_grade_cells_are_restored_and_run(tricky_class):
     graded = nbformat.read(ws.autograded / "deleter" / A / f"{A}.ipynb", as_version=4)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in graded.cells]
     assert "test_weights_add" in ids and "test_add_with_rnn_64_bit" in ids
+
+
+def test_cells_deleted_after_given_or_markdown_cells_are_restored(tricky_class):
+    outcomes, _, ws = tricky_class
+    assert outcomes["deleter2"].score == 10, outcomes["deleter2"]
+    graded = nbformat.read(ws.autograded / "deleter2" / A / f"{A}.ipynb", as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in graded.cells]
+    assert ids.index("test_add_with_rnn_all_bytes") == ids.index("try-it") + 1
+    assert ids[-1] == "answer_hidden_units", "the written answer is back for the grader, after its markdown cell"
 
 
 @pytest.mark.parametrize("student, reason", [
