@@ -150,7 +150,7 @@ def main(argv=None):
 def report(args, rows, metrics, device, from_log=False):
     """The summary, the verdict per setting, and the markdown / JSON files."""
     summary = {}
-    for setting in args.settings:
+    for setting in dict.fromkeys(r["setting"] for r in rows):
         mine = [r for r in rows if r["setting"] == setting]
         summary[setting] = {m: {"mean": round(statistics.mean(r[m] for r in mine), 4),
                                 "spread": round(max(r[m] for r in mine) - min(r[m] for r in mine), 4)}

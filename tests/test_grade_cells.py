@@ -216,3 +216,19 @@ def test_power_iteration_that_returns_the_starting_u_fails():
                 x = x / x.norm()
             return x @ W @ v, u
     """)
+
+
+# ----------------------------------------------------------------------------------------------- 06_conditional_gan
+@pytest.mark.parametrize("name, variant", [
+    ("F.one_hot on the labels as given (the text promises int64)", """
+        def one_hot(labels, num_classes=10):
+            return F.one_hot(labels, num_classes).float()
+    """),
+    ("scatter into zeros", """
+        def one_hot(labels, num_classes=10):
+            out = torch.zeros(len(labels), num_classes, device=labels.device)
+            return out.scatter_(1, labels.view(-1, 1), 1.0)
+    """),
+])
+def test_one_hot_accepts_other_correct_forms(name, variant):
+    run_grade_cell("06_conditional_gan", "test_one_hot", variant)
