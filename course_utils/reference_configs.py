@@ -88,7 +88,7 @@ _08_COMMON = dict(z_dim=64, batch_size=64, width=32, seed=0, evals=20, eval_imag
 CONFIGS: dict[str, ReferenceConfig] = {
     "08-dcgan": ReferenceConfig(
         name="08-dcgan", notebook="08_sn_wgan_gp", steps=20_000, train=train_08_gan,
-        description="notebook 08's DCGAN (its Generator and critic, BCE, Adam 2e-4 / 0.5) trained to convergence",
+        description="notebook 08's DCGAN (its Generator and critic, BCE, Adam 2e-4 / 0.5), a long run of the notebook's recipe",
         definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss"),
         params=dict(_08_COMMON, variant="DCGAN", spectral=False, d_loss="bce_d_loss", g_loss="bce_g_loss",
                     n_critic=1, lr=2e-4, betas=(0.5, 0.999))),
