@@ -41,7 +41,6 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 from torch.utils.flop_counter import flop_registry  # noqa: E402
 
@@ -62,20 +61,9 @@ def precision_for(setting):
 
 
 # ---------------------------------------------------------------- the course's networks, from the notebooks
-def bce_d(real, fake):
-    return F.softplus(-real).mean() + F.softplus(fake).mean()
-
-
-def bce_g(fake):
-    return F.softplus(-fake).mean()
-
-
-def wgan_d(real, fake):
-    return fake.mean() - real.mean()
-
-
-def wgan_g(fake):
-    return -fake.mean()
+# The objectives too are notebook 08's own (its given cell defines them for its five GANs).
+LOSSES = load_definitions("08_sn_wgan_gp", ["bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss", "clip_weights_"])
+BCE = dict(d_loss=LOSSES["bce_d_loss"], g_loss=LOSSES["bce_g_loss"])
 
 
 def gan_net(name):
@@ -84,11 +72,11 @@ def gan_net(name):
     if name == "04 MLP GAN":
         d = load_definitions("04_fmnist_gan_losses", ["MLPGenerator", "MLPDiscriminator"], source="solutions")
         G, D = d["MLPGenerator"](z, 784), d["MLPDiscriminator"](784)
-        return G, D, None, lambda b: torch.rand(b, 784) * 2 - 1, dict(d_loss=bce_d, g_loss=bce_g), 64
+        return G, D, None, lambda b: torch.rand(b, 784) * 2 - 1, dict(BCE), 64
     if name == "05 MLP GAN":
         d = load_definitions("05_mode_collapse", ["make_generator", "make_discriminator"], constants={"Z_DIM": z})
         return (d["make_generator"](z), d["make_discriminator"](), None, lambda b: torch.rand(b, 1, 28, 28) * 2 - 1,
-                dict(d_loss=bce_d, g_loss=bce_g), 64)
+                dict(BCE), 64)
     if name == "06 conditional GAN":
         d = load_definitions("06_conditional_gan", ["ConditionalGenerator", "ConditionalDiscriminator"], source="solutions")
         G, D = d["ConditionalGenerator"](z, 10), d["ConditionalDiscriminator"](10)
@@ -98,18 +86,18 @@ def gan_net(name):
 
         def real(b):
             return torch.rand(b, 1, 28, 28) * 2 - 1, F.one_hot(torch.randint(10, (b,)), 10).float()
-        return G, D, noise, real, dict(d_loss=bce_d, g_loss=bce_g), 64
+        return G, D, noise, real, dict(BCE), 64
     d = load_definitions("08_sn_wgan_gp", ["Generator", "critic"])
     if name.startswith("08 DCGAN w64"):
         G, D = d["Generator"](z, width=64), d["critic"](False, width=64)
-        return G, D, None, lambda b: torch.rand(b, 1, 28, 28) * 2 - 1, dict(d_loss=bce_d, g_loss=bce_g), 128
+        return G, D, None, lambda b: torch.rand(b, 1, 28, 28) * 2 - 1, dict(BCE), 128
     spectral = "SN" in name
     G, D = d["Generator"](z), d["critic"](spectral)
-    pieces = dict(d_loss=bce_d, g_loss=bce_g)
+    pieces = dict(BCE)
     if "WGAN" in name:
-        pieces = dict(d_loss=wgan_d, g_loss=wgan_g)
+        pieces = dict(d_loss=LOSSES["wgan_d_loss"], g_loss=LOSSES["wgan_g_loss"])
     if "clip" in name:
-        pieces.update(clip_fn=lambda m, c: [p.data.clamp_(-c, c) for p in m.parameters()], clip_value=0.01)
+        pieces.update(clip_fn=LOSSES["clip_weights_"], clip_value=0.01)
     if "GP" in name:
         gp = load_definitions("08_sn_wgan_gp", ["gradient_penalty"], source="solutions")["gradient_penalty"]
         pieces.update(penalty_fn=gp)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import inspect
 import json
 import os
@@ -30,7 +31,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .notebook_code import definition_sources, load_definitions, sources_fingerprint
 
@@ -58,7 +58,7 @@ def code_fingerprint(config) -> str:
     texts.append(inspect.getsource(config.train))
     texts.append(json.dumps(config.params, sort_keys=True, default=str))
     for module in config.modules:
-        texts.append(inspect.getsource(sys.modules[module] if module in sys.modules else __import__(module, fromlist=["_"])))
+        texts.append(inspect.getsource(importlib.import_module(module)))
     return sources_fingerprint(*texts)
 
 

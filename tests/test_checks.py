@@ -48,17 +48,22 @@ def test_rel_error_is_zero_for_equal_and_positive_otherwise():
     assert checks.rel_error([1.0], [1.1]) == pytest.approx(0.1 / 2.1)
 
 
-def test_a_failed_check_shows_the_test_line_and_message_not_course_utils(tmp_path):
-    """In a real kernel, as JupyterLab, nbgrader's Validate and the feedback page show it."""
+def _error_in_kernel(student_code: str, test_code: str):
+    """Run the student's cell, then a test cell, in a real kernel; return the test cell's error output."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("from course_utils.checks import expect_equal\n"
-                                          "def add(a, b):\n    return a + b + 1\n"),
-                nbformat.v4.new_code_cell("x = 1\nexpect_equal(add(39, 50), 89, 'add(39, 50)')\n")]
+    nb.cells = [nbformat.v4.new_code_cell("from course_utils.checks import expect_equal\n" + student_code),
+                nbformat.v4.new_code_cell(test_code)]
     NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3").execute()
-    error = nb.cells[1].outputs[-1]
+    return nb.cells[1].outputs[-1]
+
+
+def test_a_failed_check_shows_the_test_line_and_message_not_course_utils():
+    """In a real kernel, as JupyterLab, nbgrader's Validate and the feedback page show it."""
+    error = _error_in_kernel("def add(a, b):\n    return a + b + 1\n",
+                             "x = 1\nexpect_equal(add(39, 50), 89, 'add(39, 50)')\n")
     assert error.output_type == "error" and error.ename == "CheckFailure"
     shown = "\n".join(error.traceback)
     assert "expect_equal(add(39, 50), 89, 'add(39, 50)')" in shown, shown
@@ -67,15 +72,8 @@ def test_a_failed_check_shows_the_test_line_and_message_not_course_utils(tmp_pat
     assert "Cell, line 2" in shown
 
 
-def test_a_student_error_inside_a_check_keeps_its_full_traceback(tmp_path):
+def test_a_student_error_inside_a_check_keeps_its_full_traceback():
     """Only CheckFailure is shortened: an exception in the student's code shows where it happened."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("from course_utils.checks import expect_equal\n"
-                                          "def add(a, b):\n    return a + undefined_name\n"),
-                nbformat.v4.new_code_cell("expect_equal(add(1, 2), 3, 'add(1, 2)')\n")]
-    NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3").execute()
-    error = nb.cells[1].outputs[-1]
+    error = _error_in_kernel("def add(a, b):\n    return a + undefined_name\n",
+                             "expect_equal(add(1, 2), 3, 'add(1, 2)')\n")
     assert error.ename == "NameError" and "undefined_name" in "\n".join(error.traceback)
