@@ -130,3 +130,37 @@ def expect_binary(got: Any, what: str) -> None:
     g = to_numpy(got)
     if not np.all((g == 0) | (g == 1)):
         raise CheckFailure(f"{what}: expected only 0s and 1s, got {_short(g)}")
+
+
+def output_layer_shifted(net: Any, *inputs: Any, shift: float = 100.0) -> tuple[Any, Any, Any]:
+    """``net(*inputs)`` as it is, then with ``+shift`` and ``-shift`` added to its output layer's output.
+
+    The output layer is the last module with parameters of its own that runs in the forward pass (a final
+    ``nn.Linear`` or convolution, or a norm layer after it). What the network does after that layer is its
+    output activation, and the three answers show which one it is, whatever way the student wrote it:
+    none (``plus - base == base - minus == shift``, possibly scaled), tanh (``plus`` near +1, ``minus`` near
+    -1), sigmoid (``minus`` near 0), ReLU (``minus`` 0). Runs without gradients in the mode ``net`` is in:
+    put it in evaluation mode first when it has dropout.
+    """
+    import torch
+
+    order: list = []
+    leaves = [m for m in net.modules() if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
+    hooks = [m.register_forward_hook(lambda module, args, out: order.append(module)) for m in leaves]
+    try:
+        with torch.no_grad():
+            base = net(*inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+    if not order:
+        raise CheckFailure(f"{type(net).__name__} has no layer with parameters that runs in its forward pass")
+    results = [base]
+    for sign in (1.0, -1.0):
+        hook = order[-1].register_forward_hook(lambda module, args, out, s=sign: out + s * shift)
+        try:
+            with torch.no_grad():
+                results.append(net(*inputs))
+        finally:
+            hook.remove()
+    return tuple(results)

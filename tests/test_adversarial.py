@@ -148,8 +148,7 @@ def adversarial_batch(tmp_path_factory, loopback_server):
     put("membomb", _with_code("alice", "weights", (
         "try:\n    _big = bytearray(64 * 2**30)\n    print('LEAK allocated 64 GiB')\n"
         "except MemoryError:\n    print('BLOCKED memory')")))
-    # 50,000 lines, 50 times the output limit; many more can outlast the 10 s cell limit of this batch while
-    # two gradings share the two cores, and the cell is then interrupted instead of finishing
+    # 50,000 lines, 50 times the output limit (printing them takes about 10 s while two gradings share two cores)
     put("hugeoutput", _with_code("alice", "weights", "for _i in range(50_000):\n    print('spam', _i)"))
     put("readsecrets", _with_code("alice", "weights", _probe(secrets, "r")))
     put("writefiles", _with_code("alice", "weights", _probe(writable, "w")))
@@ -166,12 +165,15 @@ def adversarial_batch(tmp_path_factory, loopback_server):
     put("transformer", _with_code("carol", "weights", TRANSFORMER))
 
     old = {k: os.environ.get(k) for k in ("COURSE_CELL_TIMEOUT", "COURSE_TEST_SECRET")}
-    os.environ["COURSE_CELL_TIMEOUT"] = "10"
+    # The cell limit stops the infinite loops; it must leave room for the honest work of a correct notebook 01:
+    # its all-pairs test and its results cell each run 65,536 additions, 9.7 s and 10.5 s alone on the 2-core
+    # AMD EPYC of 2026-12-02 and more with two gradings at once. A 10 s limit (before) cut honest cells at random.
+    os.environ["COURSE_CELL_TIMEOUT"] = "30"
     os.environ["COURSE_TEST_SECRET"] = SECRET
     start = time.monotonic()
     try:
         # the default engine: concurrent sandboxed gradings merged into one gradebook
-        outcomes, notes = parallel.grade_class_parallel(subs, ws, jobs=2, progress=False, feedback=True, timeout=60)
+        outcomes, notes = parallel.grade_class_parallel(subs, ws, jobs=2, progress=False, feedback=True, timeout=120)
     finally:
         for k, v in old.items():
             if v is None:
@@ -229,7 +231,7 @@ def test_a_loop_that_ignores_sigint_hits_the_notebook_time_limit(adversarial_bat
     o = adversarial_batch[0]["loopnosigint"]
     assert (o.status, o.score) == (grade.STATUS_ERROR, 0)
     assert "did not stop when interrupted" in o.reason or "time limit exceeded" in o.reason, o.reason
-    assert o.seconds < 90
+    assert o.seconds < 150
 
 
 @pytest.mark.parametrize("student", ["osexit", "segfault"])

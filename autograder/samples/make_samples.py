@@ -12,7 +12,7 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 - erin: correct except that add_with_rnn decodes through numpy int64, which overflows for 64-bit sums.
 
 03_gmm_gan
-- alice: correct, written another way (multinomial sampling, (N,) logits, BCEWithLogitsLoss, one noise draw).
+- alice: correct, written another way (multinomial sampling, (N,) logits, BCEWithLogitsLoss, randn_like noise).
 - bob: the untouched release.
 - carol: subtle mistakes (ignores the generator argument, log(sigmoid) losses, D loss leaking into G).
 
@@ -32,8 +32,8 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 - alice: correct, written another way (a new Sequential of copied layers, one bincount over all samples,
   the copy trained with torch.autograd.grad and in-place updates).
 - bob: the untouched release.
-- carol: the classifier shares D's layers instead of copying them, and the unrolled step trains the copy
-  k + 1 times (off by one).
+- carol: the classifier shares D's layers instead of copying them, label_histogram leaves G in evaluation
+  mode, and the unrolled step trains the copy k + 1 times (off by one).
 
 06_conditional_gan
 - alice: correct, written another way (scatter_ one-hot, LeakyReLU generator without batch norm,
@@ -186,13 +186,13 @@ STEP_03 = '''def train_step(G, D, opt_G, opt_D, real, z_dim):
     ld.backward()
     opt_D.step()
     opt_G.zero_grad()
-    lg = g_loss(D(fake))   # same noise reused: fine, D has been updated
+    lg = g_loss(D(G(torch.randn_like(z))))   # fresh noise for the G step, as the text asks
     lg.backward()
     opt_G.step()
     return dict(d_loss=float(ld), g_loss=float(lg))
 '''
 ANSWERS_03: dict[str, dict[str, str]] = {
-    # correct, written another way: multinomial sampling, (N,) logits, BCEWithLogitsLoss, one noise draw
+    # correct, written another way: multinomial sampling, (N,) logits, BCEWithLogitsLoss, randn_like noise
     "alice": {"sample_mixture": SAMPLE_03, "networks": NETWORKS_03, "losses": LOSSES_03, "train_step": STEP_03,
               "answer_gan_regression": "The GAN only re-learns the same few points.",
               "answer_decay_vs_clipping": "Clipping is a hard Lipschitz constraint; decay is a soft penalty."},
@@ -313,7 +313,7 @@ def lsgan_g_loss(fake):
 MODELS_02 = '''class GRUSentiment(nn.Module):
     def __init__(self, vocab_size, embed_dim, hidden_dim):
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.embedding = nn.Embedding(vocab_size, embed_dim, 0)  # padding_idx, positionally
         self.rnn = nn.GRU(input_size=embed_dim, hidden_size=hidden_dim, batch_first=True)
         self.fc = nn.Linear(hidden_dim, 1)
 
@@ -325,7 +325,7 @@ MODELS_02 = '''class GRUSentiment(nn.Module):
 class MLPSentiment(nn.Module):
     def __init__(self, vocab_size, embed_dim, seq_len, hidden_dim):
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
         self.hidden = nn.Linear(seq_len * embed_dim, hidden_dim)
         self.output = nn.Linear(hidden_dim, 1)
 
