@@ -25,6 +25,7 @@ its environment at the same path, the data root, and the sandbox tools; the subm
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -61,13 +62,23 @@ class JobResult:
     worker: str = ""
 
 
+_SEEDS: dict[tuple, bytes] = {}
+
+
 def _seed_gradebook(assignments: list[str]) -> bytes:
-    """A gradebook with ``assignments`` registered (source cells and hidden tests) and no student, as bytes."""
-    with tempfile.TemporaryDirectory(prefix="seed-") as tmp:
-        ws = course.Workspace(Path(tmp) / "ws")
-        for assignment in assignments:
-            release.generate(assignment, ws, Path(tmp) / "release")
-        return ws.gradebook.read_bytes()
+    """A gradebook with ``assignments`` registered (source cells and hidden tests) and no student, as bytes.
+
+    Kept for the life of the process, keyed by the source notebooks' contents: a second class graded with
+    the same sources (the tests grade several) reuses it.
+    """
+    key = tuple((a, hashlib.sha1((course.SOLUTIONS / a / f"{a}.ipynb").read_bytes()).hexdigest()) for a in assignments)
+    if key not in _SEEDS:
+        with tempfile.TemporaryDirectory(prefix="seed-") as tmp:
+            ws = course.Workspace(Path(tmp) / "ws")
+            for assignment in assignments:
+                release.generate(assignment, ws, Path(tmp) / "release")
+            _SEEDS[key] = ws.gradebook.read_bytes()
+    return _SEEDS[key]
 
 
 def export_rows(gradebook: Path, assignment: str, student: str) -> dict | None:

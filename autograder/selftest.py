@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import course, grade, release
+from . import course, grade
 
 
 @dataclass
@@ -23,22 +23,29 @@ class SelftestResult:
     problems: list[str]
 
 
-def run(assignments: list[str] | None = None, keep: Path | None = None) -> list[SelftestResult]:
-    """Grade the solution and the release of each assignment; collect what is wrong."""
-    results = []
+def run(assignments: list[str] | None = None, keep: Path | None = None, jobs: int | None = None) -> list[SelftestResult]:
+    """Grade the solution and the release of each assignment; collect what is wrong.
+
+    One class of two students, "solution" and "release", graded by the one grading path
+    (:func:`parallel.grade_class_parallel`, ``jobs`` concurrent gradings, default one per core).
+    """
+    from . import parallel
+
+    wanted = assignments or course.assignments()
     tmp = Path(tempfile.mkdtemp(prefix="selftest-")) if keep is None else keep
     try:
-        for assignment in assignments or course.assignments():
-            subs = tmp / "submissions"
+        subs = tmp / "submissions"
+        for assignment in wanted:
             for who, src in (("solution", course.SOLUTIONS), ("release", course.RELEASE)):
                 dest = subs / who / assignment
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / assignment / f"{assignment}.ipynb", dest / f"{assignment}.ipynb")
-            ws = course.Workspace(tmp / "workspace")
-            with tempfile.TemporaryDirectory() as rel:
-                release.generate(assignment, ws, Path(rel))
-            sol = grade.grade_submission("solution", assignment, subs / "solution" / assignment, ws, feedback=False)
-            rel_out = grade.grade_submission("release", assignment, subs / "release" / assignment, ws, feedback=False)
+        outcomes, _ = parallel.grade_class_parallel(subs, course.Workspace(tmp / "workspace"), wanted,
+                                                    feedback=False, jobs=jobs, progress=False)
+        by = {(o.student, o.assignment): o for o in outcomes}
+        results = []
+        for assignment in wanted:
+            sol, rel_out = by[("solution", assignment)], by[("release", assignment)]
             problems = []
             if sol.status != grade.STATUS_OK:
                 problems.append(f"solution not graded: {sol.reason}")

@@ -541,3 +541,105 @@ def test_losses_that_return_no_scalar_tensor_fail(grade_id, variant):
 def test_losses_written_with_torch_functions_pass():
     run_grade_cell(LOSSES, "test_mse_g_loss", "def mse_g_loss(real, fake):\n    return F.mse_loss(fake, real)")
     run_grade_cell(LOSSES, "test_lsgan_g_loss", "def lsgan_g_loss(fake):\n    return F.mse_loss(fake, torch.ones_like(fake))")
+
+
+# ------------------------------------------------------------------ 05: true unrolling and noise augmentation (spec)
+SURROGATE = """
+def unrolled_surrogate_g_step(G, D, opt_G, real, z_dim, k, d_lr):
+    names = [name for name, _ in D.named_parameters()]
+    weights = {start}
+    for _ in range(k):
+        fake = G(torch.randn(len(real), z_dim)){detach}
+        r = torch.func.functional_call(D, dict(zip(names, weights)), (real,))
+        f = torch.func.functional_call(D, dict(zip(names, weights)), (fake,))
+        loss = (F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+                + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)))
+        grads = torch.autograd.grad(loss, weights, create_graph={create_graph})
+        weights = [w - d_lr * g for w, g in zip(weights, grads)]
+    s = torch.func.functional_call(D, dict(zip(names, weights)), (G(torch.randn(len(real), z_dim)),))
+    loss_g = F.binary_cross_entropy_with_logits(s, torch.ones_like(s))
+    opt_G.zero_grad()
+    loss_g.backward()
+    opt_G.step()
+    return loss_g.item()
+"""
+GOOD_SURROGATE = {"start": "[p.detach().clone().requires_grad_() for _, p in D.named_parameters()]", "detach": "",
+                  "create_graph": "True"}
+
+
+def _surrogate(**change) -> str:
+    src = SURROGATE
+    for key, value in {**GOOD_SURROGATE, **change}.items():
+        src = src.replace("{" + key + "}", value)
+    return src
+
+
+def test_unrolled_surrogate_with_weight_lists_passes():
+    for grade_id in ("test_unrolled_surrogate_exact", "test_unrolled_surrogate_leaves_D_alone"):
+        run_grade_cell(MODE, grade_id, _surrogate())
+
+
+@pytest.mark.parametrize("name, grade_id, change", [
+    ("fakes detached (the seed's scheme: no gradient through the updates)", "test_unrolled_surrogate_exact",
+     {"detach": ".detach()"}),
+    ("updates without create_graph", "test_unrolled_surrogate_exact", {"create_graph": "False"}),
+    ("unrolls D's own parameters (they receive gradients)", "test_unrolled_surrogate_leaves_D_alone",
+     {"start": "[p for _, p in D.named_parameters()]"}),
+])
+def test_unrolled_surrogate_that_does_not_unroll_properly_fails(name, grade_id, change):
+    expect_fail(MODE, grade_id, _surrogate(**change))
+
+
+def test_the_seeds_unrolled_step_fails_the_true_unrolling_test():
+    """The copy-and-train scheme of Part 3, submitted as true unrolling, loses the exact test's points."""
+    expect_fail(MODE, "test_unrolled_surrogate_exact", "unrolled_surrogate_g_step = unrolled_g_step")
+
+
+NOISE = """
+def augment_with_noise(images, kind, amount, generator=None):
+    out = images.clone()
+    if kind == "gaussian":
+        out = out + {gauss_scale} * torch.randn(out.shape, generator=generator)
+    elif kind == "salt_and_pepper":
+        u = torch.rand(out.shape, generator=generator)
+        out[u < {salt}] = -1.0
+        out[(u >= {salt}) & (u < 2 * {salt})] = 1.0
+    elif kind == "poisson":
+        out = {poisson}
+    else:
+        raise ValueError(kind)
+    return {finish}
+"""
+GOOD_NOISE = {"gauss_scale": "amount", "salt": "amount / 2",
+              "poisson": "2 * torch.poisson((out + 1) / 2 * amount, generator=generator) / amount - 1",
+              "finish": "torch.clamp(out, -1.0, 1.0)"}
+
+
+def _noise(**change) -> str:
+    src = NOISE
+    for key, value in {**GOOD_NOISE, **change}.items():
+        src = src.replace("{" + key + "}", value)
+    return src
+
+
+def test_augment_with_noise_written_with_masks_passes():
+    for grade_id in ("test_augment_with_noise_contract", "test_augment_with_noise_distributions"):
+        run_grade_cell(MODE, grade_id, _noise())
+
+
+@pytest.mark.parametrize("name, grade_id, change", [
+    ("Gaussian variance instead of std", "test_augment_with_noise_distributions", {"gauss_scale": "amount ** 2"}),
+    ("salt and pepper with probability amount each", "test_augment_with_noise_distributions", {"salt": "amount"}),
+    ("Poisson counts not divided by amount", "test_augment_with_noise_distributions",
+     {"poisson": "(2 * torch.poisson((out + 1) / 2 * amount, generator=generator) - 1).clamp(-1, 1) * 0.5"}),
+    ("not clamped", "test_augment_with_noise_contract", {"finish": "out"}),
+    ("the global random state instead of the generator", "test_augment_with_noise_contract",
+     {"gauss_scale": "amount", "poisson": "2 * torch.poisson((out + 1) / 2 * amount) / amount - 1"}),
+])
+def test_augment_with_noise_mistakes_fail(name, grade_id, change):
+    expect_fail(MODE, grade_id, _noise(**change))
+
+
+def test_augment_with_noise_that_modifies_its_input_fails():
+    expect_fail(MODE, "test_augment_with_noise_contract", _noise().replace("out = images.clone()", "out = images")
+                .replace("out = out + ", "out += "))

@@ -12,9 +12,11 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 - erin: correct except that add_with_rnn decodes through numpy int64, which overflows for 64-bit sums.
 
 03_gmm_gan
-- alice: correct, written another way (multinomial sampling, (N,) logits, BCEWithLogitsLoss, randn_like noise).
+- alice: correct, written another way (multinomial sampling, (N,) logits, BCEWithLogitsLoss, randn_like noise,
+  noisy targets with uniform_).
 - bob: the untouched release.
-- carol: subtle mistakes (ignores the generator argument, log(sigmoid) losses, D loss leaking into G).
+- carol: subtle mistakes (ignores the generator argument, log(sigmoid) losses, D loss leaking into G, one noisy
+  target per batch instead of one per sample).
 
 04_fmnist_gan_losses
 - alice: correct, written another way (ModuleList + F.relu, library losses, .data clamping).
@@ -30,10 +32,12 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 
 05_mode_collapse
 - alice: correct, written another way (a new Sequential of copied layers, one bincount over all samples,
-  the copy trained with torch.autograd.grad and in-place updates).
+  the copy trained with torch.autograd.grad and in-place updates; true unrolling over a list of weights,
+  noise with torch.normal and masked_fill).
 - bob: the untouched release.
 - carol: the classifier shares D's layers instead of copying them, label_histogram leaves G in evaluation
-  mode, and the unrolled step trains the copy k + 1 times (off by one).
+  mode, the unrolled step trains the copy k + 1 times (off by one), true unrolling on detached fakes, and
+  salt-and-pepper noise with probability amount for each of -1 and +1.
 
 06_conditional_gan
 - alice: correct, written another way (scatter_ one-hot, LeakyReLU generator without batch norm,
@@ -191,9 +195,15 @@ STEP_03 = '''def train_step(G, D, opt_G, opt_D, real, z_dim):
     opt_G.step()
     return dict(d_loss=float(ld), g_loss=float(lg))
 '''
+NOISY_03 = '''def noisy_d_loss(real_logits, fake_logits, label_noise=0.0, generator=None):
+    t_real = torch.empty_like(real_logits).uniform_(1 - label_noise, 1, generator=generator)
+    t_fake = torch.empty_like(fake_logits).uniform_(0, label_noise, generator=generator)
+    return bce(real_logits, t_real) + bce(fake_logits, t_fake)
+'''
 ANSWERS_03: dict[str, dict[str, str]] = {
     # correct, written another way: multinomial sampling, (N,) logits, BCEWithLogitsLoss, randn_like noise
     "alice": {"sample_mixture": SAMPLE_03, "networks": NETWORKS_03, "losses": LOSSES_03, "train_step": STEP_03,
+              "noisy_d_loss": NOISY_03,
               "answer_gan_regression": "The GAN only re-learns the same few points.",
               "answer_decay_vs_clipping": "Clipping is a hard Lipschitz constraint; decay is a soft penalty."},
     "bob": {},
@@ -201,6 +211,13 @@ ANSWERS_03: dict[str, dict[str, str]] = {
     # and a train_step whose D loss also reaches G (no detach, G's gradients never zeroed)
     "carol": {
         "sample_mixture": SAMPLE_03.replace(", generator=generator", ""),
+        # one target per batch instead of one per sample
+        "noisy_d_loss": '''def noisy_d_loss(real_logits, fake_logits, label_noise=0.0, generator=None):
+    t_real = 1 - label_noise * torch.rand(1, generator=generator)
+    t_fake = label_noise * torch.rand(1, generator=generator)
+    return (F.binary_cross_entropy_with_logits(real_logits, t_real.expand_as(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, t_fake.expand_as(fake_logits)))
+''',
         "networks": NETWORKS_03,
         "losses": '''def d_loss(real_logits, fake_logits):
     return -(torch.log(torch.sigmoid(real_logits)).mean() + torch.log(1 - torch.sigmoid(fake_logits)).mean())
@@ -475,6 +492,35 @@ ANSWERS_05: dict[str, dict[str, str]] = {
     opt_G.step()
     return float(loss)
 ''',
+        "unrolled_surrogate_g_step": '''def unrolled_surrogate_g_step(G, D, opt_G, real, z_dim, k, d_lr):
+    names = [name for name, _ in D.named_parameters()]
+    weights = [p.detach().clone().requires_grad_() for p in D.parameters()]
+    bce = F.binary_cross_entropy_with_logits
+    for _ in range(k):
+        scores_real = torch.func.functional_call(D, dict(zip(names, weights)), real)
+        scores_fake = torch.func.functional_call(D, dict(zip(names, weights)), G(torch.randn(len(real), z_dim)))
+        loss = bce(scores_real, torch.ones_like(scores_real)) + bce(scores_fake, torch.zeros_like(scores_fake))
+        weights = [w - d_lr * g for w, g in zip(weights, torch.autograd.grad(loss, weights, create_graph=True))]
+    scores = torch.func.functional_call(D, dict(zip(names, weights)), G(torch.randn(len(real), z_dim)))
+    loss = bce(scores, torch.ones_like(scores))
+    opt_G.zero_grad()
+    loss.backward()
+    opt_G.step()
+    return loss.item()
+''',
+        "augment_with_noise": '''def augment_with_noise(images, kind, amount, generator=None):
+    shape = images.shape
+    if kind == "gaussian":
+        out = images + torch.normal(0.0, float(amount), size=shape, generator=generator)
+    elif kind == "salt_and_pepper":
+        u = torch.rand(shape, generator=generator)
+        out = images.masked_fill(u < amount / 2, -1.0).masked_fill((u >= amount / 2) & (u < amount), 1.0)
+    elif kind == "poisson":
+        out = torch.poisson((images + 1) * amount / 2, generator=generator) * (2 / amount) - 1
+    else:
+        raise ValueError(f"unknown kind of noise: {kind}")
+    return out.clamp(-1, 1)
+''',
         "answer_unrolling_wgan": "Unrolling anticipates D; WGAN gives gradients towards missed modes.",
         "answer_small_data_clipping": "Few images: D memorises. Larger clip: stronger critic.",
     },
@@ -495,6 +541,31 @@ ANSWERS_05: dict[str, dict[str, str]] = {
             for c in classifier(G(torch.randn(rest, z_dim))).argmax(1).tolist():
                 counts[c] += 1
     return counts
+''',
+        # true unrolling on detached fakes (the copy-and-train scheme again: no gradient through the updates)
+        "unrolled_surrogate_g_step": '''def unrolled_surrogate_g_step(G, D, opt_G, real, z_dim, k, d_lr):
+    params = {n: p.detach().requires_grad_() for n, p in D.named_parameters()}
+    for _ in range(k):
+        fake = G(torch.randn(len(real), z_dim)).detach()
+        loss = bce_d_loss(torch.func.functional_call(D, params, (real,)), torch.func.functional_call(D, params, (fake,)))
+        grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+        params = {n: p - d_lr * g for (n, p), g in zip(params.items(), grads)}
+    loss = bce_g_loss(torch.func.functional_call(D, params, (G(torch.randn(len(real), z_dim)),)))
+    opt_G.zero_grad(); loss.backward(); opt_G.step()
+    return loss.item()
+''',
+        # salt and pepper with probability amount for each of -1 and +1
+        "augment_with_noise": '''def augment_with_noise(images, kind, amount, generator=None):
+    if kind == "gaussian":
+        out = images + amount * torch.randn(images.shape, generator=generator)
+    elif kind == "salt_and_pepper":
+        u = torch.rand(images.shape, generator=generator)
+        out = torch.where(u < amount, -1.0, torch.where(u < 2 * amount, 1.0, images))
+    elif kind == "poisson":
+        out = 2 * torch.poisson(amount * (images + 1) / 2, generator=generator) / amount - 1
+    else:
+        raise ValueError(kind)
+    return out.clamp(-1, 1)
 ''',
         "unrolled_g_step": '''def unrolled_g_step(G, D, opt_G, real, z_dim, k, d_lr):
     D2 = copy.deepcopy(D)
