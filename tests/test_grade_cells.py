@@ -55,6 +55,14 @@ def expect_fail(assignment: str, grade_id: str, variant: str) -> None:
         run_grade_cell(assignment, grade_id, variant)
 
 
+def fill(template: str, defaults: dict[str, str], **change: str) -> str:
+    """``template`` with each ``{key}`` replaced by ``change[key]``, else ``defaults[key]``: one correct answer, and
+    mutants that differ from it in exactly the named places."""
+    for key, value in {**defaults, **change}.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
 # ----------------------------------------------------------------------------------------------- 07_vae
 VAE = "07_vae"
 
@@ -159,11 +167,7 @@ GOOD = {"eps": "torch.rand(real.shape[0], 1, 1, 1)", "create_graph": "True",
 
 
 def _gp(**change) -> str:
-    parts = {**GOOD, **change}
-    src = GP
-    for key, value in parts.items():
-        src = src.replace("{" + key + "}", value)
-    return src
+    return fill(GP, GOOD, **change)
 
 
 def test_gradient_penalty_accepts_a_variant_written_another_way():
@@ -198,11 +202,7 @@ def power_iteration(W, u, n_iters=1):
 
 
 def _power(**change) -> str:
-    parts = {"iters": "n_iters", "normalise_v": "v = v / v.norm()", "result": "u @ W @ v, u", **change}
-    src = POWER
-    for key, value in parts.items():
-        src = src.replace("{" + key + "}", value)
-    return src
+    return fill(POWER, {"iters": "n_iters", "normalise_v": "v = v / v.norm()", "result": "u @ W @ v, u"}, **change)
 
 
 def test_power_iteration_accepts_torchs_sigma():
@@ -273,7 +273,7 @@ G_HIDDEN = "self.l3(torch.relu(self.l2(torch.relu(self.l1(z)))))"
 
 
 def _gmm(g_out=f"2.5 * {G_HIDDEN} + 7.5", d_out="self.l3(h).squeeze(-1)") -> str:
-    return GMM_NETS.replace("{g_out}", g_out).replace("{d_out}", d_out)
+    return fill(GMM_NETS, {"g_out": g_out, "d_out": d_out})
 
 
 def test_gmm_networks_written_another_way_pass():
@@ -344,7 +344,7 @@ class MLPDiscriminator(nn.Module):
 
 
 def _mlp(g_out="2 * torch.sigmoid(2 * self.out(z)) - 1", d_out="self.out(x)") -> str:
-    return MLP_NETS.replace("{g_out}", g_out).replace("{d_out}", d_out)
+    return fill(MLP_NETS, {"g_out": g_out, "d_out": d_out})
 
 
 def test_mlp_networks_written_another_way_pass():
@@ -384,7 +384,7 @@ class ConditionalDiscriminator(nn.Module):
 
 
 def _cond(g_out="torch.tanh(self.out(torch.relu(self.fc(torch.cat([z, y], 1)))))", d_out="self.out(h)") -> str:
-    return COND_NETS.replace("{g_out}", g_out).replace("{d_out}", d_out)
+    return fill(COND_NETS, {"g_out": g_out, "d_out": d_out})
 
 
 def test_conditional_networks_written_another_way_pass():
@@ -417,10 +417,7 @@ GOOD_HIST = {"before": "mode = G.training; G.eval()", "context": "with torch.inf
 
 
 def _hist(**change) -> str:
-    src = HIST
-    for key, value in {**GOOD_HIST, **change}.items():
-        src = src.replace("{" + key + "}", value)
-    return src
+    return fill(HIST, GOOD_HIST, **change)
 
 
 def test_label_histogram_with_inference_mode_and_bincount_passes():
@@ -568,10 +565,7 @@ GOOD_SURROGATE = {"start": "[p.detach().clone().requires_grad_() for _, p in D.n
 
 
 def _surrogate(**change) -> str:
-    src = SURROGATE
-    for key, value in {**GOOD_SURROGATE, **change}.items():
-        src = src.replace("{" + key + "}", value)
-    return src
+    return fill(SURROGATE, GOOD_SURROGATE, **change)
 
 
 def test_unrolled_surrogate_with_weight_lists_passes():
@@ -616,10 +610,7 @@ GOOD_NOISE = {"gauss_scale": "amount", "salt": "amount / 2",
 
 
 def _noise(**change) -> str:
-    src = NOISE
-    for key, value in {**GOOD_NOISE, **change}.items():
-        src = src.replace("{" + key + "}", value)
-    return src
+    return fill(NOISE, GOOD_NOISE, **change)
 
 
 def test_augment_with_noise_written_with_masks_passes():
