@@ -53,4 +53,4 @@ lab: $(STAMP)  ## JupyterLab on the student release
 	env -u MPLBACKEND $(VENV)/bin/jupyter lab notebooks/  # the kernel must draw inline, not with Agg
 
 clean:
-	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db autograder/grades.csv autograder/report.txt
+	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db autograder/grades.csv autograder/report.txt autograder/outcomes.jsonl autograder/report autograder/similarity

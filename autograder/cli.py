@@ -6,6 +6,12 @@
                                    cluster), write grades.csv, print the grade table
     selftest [ID ...]              solutions earn every autograded point; untouched releases earn none
     demo                           release --check, then grade the bundled sample submissions
+    report [ID ...]                an HTML page per graded assignment and an index (scores, test pass rates,
+                                   common failures, ungraded submissions, grading times, manual grading)
+    similarity ID                  pairwise similarity of the students' own code, with an HTML report
+    export --format csv|canvas|moodle [--output FILE]
+                                   grades (autograded + manual) for a spreadsheet, Canvas or Moodle
+    bundle OUT                     what students get: released notebooks, course_utils, set-up files, README
 """
 
 from __future__ import annotations
@@ -17,6 +23,69 @@ import time
 from pathlib import Path
 
 from . import course, grade, release, selftest
+
+
+def _fail(message: str) -> int:
+    """A one-line error for bad input (never a traceback); exit status 2."""
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from . import classbook, report
+
+    ws = classbook.workspace_for(args.workspace)
+    try:
+        pages = report.write(ws, args.ids or None, Path(args.out).resolve() if args.out else None)
+    except (classbook.ClassbookError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"report: {pages[0]} ({len(pages) - 1} assignment page{'s' if len(pages) != 2 else ''})")
+    return 0
+
+
+def _cmd_similarity(args: argparse.Namespace) -> int:
+    from . import classbook, similarity
+
+    ws = classbook.workspace_for(args.workspace)
+    folder = Path(args.submissions).resolve() if args.submissions else ws.submitted
+    out = Path(args.out).resolve() if args.out else ws.root / "similarity" / f"{args.assignment}.html"
+    try:
+        pairs, notes, path = similarity.run(args.assignment, folder, out)
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    for note in notes:
+        print(f"note: {note}")
+    for p in pairs[: args.top]:
+        print(f"{100 * p.score:5.1f} %  {p.a} - {p.b}  ({100 * p.sim_a:.0f} % / {100 * p.sim_b:.0f} %, "
+              f"{p.overlap} matching tokens)")
+    print(f"similarity: {path} ({len(pairs)} pairs)")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from . import classbook, export
+
+    ws = classbook.workspace_for(args.workspace)
+    try:
+        notes = export.write(ws, args.format, Path(args.output).resolve() if args.output else None, args.assignment)
+    except (classbook.ClassbookError, OSError) as exc:
+        return _fail(str(exc))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.output:
+        print(f"export: {args.format} grades in {args.output}", file=sys.stderr)
+    return 0
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    from . import bundle
+
+    try:
+        files = bundle.write(Path(args.out))
+    except (bundle.BundleError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"bundle: {len(files)} files in {Path(args.out).resolve()} (students: pip install -e <that folder>)")
+    return 0
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
@@ -79,7 +148,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 1
     print(f"release: notebooks/ is in sync with solutions/ ({len(course.assignments())} notebooks)")
     print(f"grading the sample submissions in {course.SAMPLES.relative_to(course.ROOT)}/ ...")
-    return _grade(course.SAMPLES, course.Workspace.default(), None, True)
+    status = _grade(course.SAMPLES, course.Workspace.default(), None, True)
+    from . import report
+
+    pages = report.write(course.Workspace.default())
+    print(f"report: {pages[0]} (open it in a browser)")
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +183,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="release check + grade the bundled sample submissions")
     p.set_defaults(func=_cmd_demo)
+
+    workspace_help = "the grading workspace (default: autograder/)"
+    p = sub.add_parser("report", help="HTML grading report per assignment, written next to the grades")
+    p.add_argument("ids", nargs="*", help="assignment ids (default: every graded one)")
+    p.add_argument("--workspace", help=workspace_help)
+    p.add_argument("--out", help="folder for the pages (default: <workspace>/report)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("similarity", help="pairwise similarity of the students' own code")
+    p.add_argument("assignment")
+    p.add_argument("--workspace", help=workspace_help)
+    p.add_argument("--submissions", help="SUBMISSIONS/<student>/<id>/ folder (default: the workspace's submitted/)")
+    p.add_argument("--out", help="HTML file (default: <workspace>/similarity/<id>.html)")
+    p.add_argument("--top", type=int, default=10, help="pairs to print (default 10)")
+    p.set_defaults(func=_cmd_similarity)
+
+    p = sub.add_parser("export", help="grades as a plain CSV or a Canvas / Moodle import file")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
+    p.add_argument("--output", help="file to write (default: stdout)")
+    p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    p.add_argument("--workspace", help=workspace_help)
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("bundle", help="the student edition: released notebooks, course_utils, set-up, README")
+    p.add_argument("out", help="an empty or new folder outside the repository")
+    p.set_defaults(func=_cmd_bundle)
     return parser
 
 

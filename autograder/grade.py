@@ -46,6 +46,37 @@ class Outcome:
     cells: dict[str, float] = field(default_factory=dict)
 
 
+LEDGER = "outcomes.jsonl"  # in a workspace: one line per grading, the last line for a submission wins
+
+
+def record_outcome(workspace: course.Workspace, outcome: Outcome) -> None:
+    """Append ``outcome`` to the workspace's ledger of gradings.
+
+    The gradebook keeps only submissions that were graded; the ledger also keeps why one was not (time
+    limit, broken file, absent) and how long it took, for ``python -m autograder report`` and ``export``.
+    One line per grading, appended in one write, so a run killed midway leaves every finished line intact.
+    """
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    with (workspace.root / LEDGER).open("a") as fh:
+        fh.write(json.dumps(asdict(outcome), sort_keys=True) + "\n")
+
+
+def read_ledger(workspace: course.Workspace) -> dict[tuple[str, str], Outcome]:
+    """The latest recorded outcome of every (student, assignment) in the workspace (lines that do not parse,
+    say from a run killed in the middle of a write, are skipped)."""
+    path = workspace.root / LEDGER
+    latest: dict[tuple[str, str], Outcome] = {}
+    if not path.is_file():
+        return latest
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            o = Outcome(**json.loads(line))
+        except (ValueError, TypeError):
+            continue
+        latest[(o.student, o.assignment)] = o
+    return latest
+
+
 def _one_line(text: str, limit: int = 200) -> str:
     lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
     line = lines[-1] if lines else "unknown error"
@@ -303,6 +334,7 @@ def grade_class(
     for i, (student, assignment) in enumerate(jobs, 1):
         outcome = grade_submission(student, assignment, submissions / student / assignment, workspace, feedback,
                                    use_bwrap=use_bwrap, timeout=timeout)
+        record_outcome(workspace, outcome)
         outcomes.append(outcome)
         if progress:
             print(f"[{i}/{len(jobs)}] {student} {assignment}: {outcome.score:g}/{outcome.max_score:g} "

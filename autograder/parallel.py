@@ -224,6 +224,7 @@ def _merge(result: JobResult, workspace: course.Workspace) -> None:
     """Put one job's result into the real workspace (the coordinator is its only writer)."""
     o = result.outcome
     grade._forget_submission(workspace, o.assignment, o.student)
+    grade.record_outcome(workspace, o)
     if result.rows is None:
         return
     for rel, data in result.files.items():

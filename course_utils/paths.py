@@ -50,9 +50,12 @@ def cache_key(**params: Any) -> str:
 
 
 def repo_root() -> Path | None:
-    """The course repository when ``course_utils`` is used from a checkout, else ``None``."""
+    """The course folder when ``course_utils`` is used from one, else ``None``: a checkout of the course
+    repository, or the student bundle (``python -m autograder bundle``, marked by a ``COURSE_BUNDLE`` file)."""
     here = Path(__file__).resolve().parent.parent
-    return here if (here / "solutions").is_dir() and (here / "pyproject.toml").is_file() else None
+    if not (here / "pyproject.toml").is_file():
+        return None
+    return here if (here / "solutions").is_dir() or (here / "COURSE_BUNDLE").is_file() else None
 
 
 def fingerprint(*objects: Any) -> str:

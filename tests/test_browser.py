@@ -317,3 +317,29 @@ def test_widgets_of_the_generative_notebooks_render_and_respond(lab, notebook):
             raise
         finally:
             browser.close()
+
+
+def test_the_grading_report_renders_in_chromium(sample_class, tmp_path):
+    """The instructor's report page of the graded sample class, opened from disk: the histogram is drawn (a
+    decoded image), the test-cell table is filled, and nothing is fetched from the network."""
+    from autograder import report
+
+    _, ws, _ = sample_class
+    index, *pages = report.write(ws, ["01_binary_rnn"], tmp_path / "report")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            requests = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(pages[0].as_uri())
+            expect(page.locator("tr[data-test]")).to_have_count(8)
+            width = page.locator("img").first.evaluate("img => img.complete ? img.naturalWidth : 0")
+            assert width > 300, f"the score histogram did not render (naturalWidth {width})"
+            page.screenshot(path=str(ARTIFACTS / "report-01_binary_rnn.png"), full_page=True)
+            page.goto(index.as_uri())
+            expect(page.locator("tr[data-assignment]")).to_have_count(1)
+            assert [u for u in requests if not u.startswith(("file:", "data:"))] == [], requests
+        finally:
+            browser.close()

@@ -44,19 +44,8 @@ def _visible_text(path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
 
 
-@pytest.fixture(scope="module")
-def sample_class(tmp_path_factory):
-    """The whole sample class, graded concurrently (the default engine); test_parallel_grading compares it
-    with serial grading."""
-    from autograder import parallel
-
-    ws = course.Workspace(tmp_path_factory.mktemp("samples-ws"))
-    outcomes, notes = parallel.grade_class_parallel(SAMPLES, ws, jobs=2, progress=False)
-    return {(o.student, o.assignment): o for o in outcomes}, ws
-
-
 def test_sample_submissions_earn_their_expected_scores(sample_class, expected_scores):
-    outcomes, _ = sample_class
+    outcomes, _, _ = sample_class
     got = {s: {a: outcomes[(s, a)].score for a in scores} for s, scores in expected_scores.items()}
     assert got == expected_scores
     for (student, assignment), o in outcomes.items():
@@ -67,7 +56,7 @@ def test_sample_submissions_earn_their_expected_scores(sample_class, expected_sc
 def test_gradebook_agrees_with_the_report(sample_class):
     from nbgrader.api import Gradebook
 
-    outcomes, ws = sample_class
+    outcomes, ws, _ = sample_class
     with Gradebook(f"sqlite:///{ws.gradebook}") as gb:
         for (student, assignment), o in outcomes.items():
             if o.status != grade.STATUS_OK:
@@ -78,7 +67,7 @@ def test_gradebook_agrees_with_the_report(sample_class):
 
 
 def test_feedback_exists_and_never_shows_hidden_test_source(sample_class):
-    outcomes, ws = sample_class
+    outcomes, ws, _ = sample_class
     hidden = _hidden_lines(A)
     assert len(hidden) > 10
     for (student, assignment), o in outcomes.items():

@@ -11,12 +11,13 @@ GRADED_NAMES = {
     # 02
     "tokenize", "build_vocab", "encode_and_pad", "GRUSentiment", "MLPSentiment", "accuracy",
     # 03
-    "sample_mixture", "Generator", "Discriminator", "d_loss", "g_loss", "train_step",
+    "sample_mixture", "Generator", "Discriminator", "d_loss", "g_loss", "train_step", "noisy_d_loss",
     # 04
     "MLPGenerator", "MLPDiscriminator", "bce_d_loss", "bce_g_loss", "mse_g_loss", "wgan_d_loss",
     "wgan_g_loss", "clip_weights_", "lsgan_d_loss", "lsgan_g_loss",
     # 05
-    "classifier_from_discriminator", "label_histogram", "unrolled_g_step",
+    "classifier_from_discriminator", "label_histogram", "unrolled_g_step", "unrolled_surrogate_g_step",
+    "augment_with_noise",
     # 06
     "one_hot", "ConditionalGenerator", "ConditionalDiscriminator",
     # 07

@@ -1,5 +1,6 @@
 """pyproject.toml and environment.yml describe the same environment."""
 
+import shutil
 import tomllib
 
 import yaml
@@ -36,3 +37,30 @@ def test_license_is_an_spdx_expression_with_its_file():
     assert isinstance(project["license"], str), f"license should be an SPDX string such as 'MIT', got {project['license']!r}"
     assert project.get("license-files") == ["LICENSE"] and (ROOT / "LICENSE").is_file()
     assert project["license"] in (ROOT / "LICENSE").read_text()
+
+
+def _setuptools_warnings(pyproject) -> list[str]:
+    import warnings
+
+    from setuptools.config.pyprojecttoml import apply_configuration
+    from setuptools.dist import Distribution
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        apply_configuration(Distribution(), str(pyproject))
+    return [f"{w.category.__name__}: {str(w.message).strip().splitlines()[0]}" for w in caught]
+
+
+def test_the_kit_and_the_student_bundle_configure_without_setuptools_warnings(tmp_path):
+    """What `pip install` would print as deprecations of our own making (a licence table, for one)."""
+    from autograder import bundle
+
+    student = tmp_path / "pyproject.toml"
+    student.write_text(bundle.pyproject("0.1.0"))
+    (tmp_path / "README.md").write_text(bundle.STUDENT_README)
+    shutil.copyfile(ROOT / "LICENSE", tmp_path / "LICENSE")
+    for path in (ROOT / "pyproject.toml", student):
+        assert _setuptools_warnings(path) == [], f"{path}: {_setuptools_warnings(path)}"
+    legacy = tmp_path / "legacy.toml"
+    legacy.write_text('[project]\nname = "x"\nversion = "0.1"\nlicense = {text = "MIT"}\n')
+    assert _setuptools_warnings(legacy), "the check sees the deprecated licence table"
