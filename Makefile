@@ -14,7 +14,7 @@ demo: $(STAMP)  ## release the notebooks and autograde the bundled sample submis
 	$(PY) -m autograder demo
 
 test: $(STAMP)  ## the whole test suite (units, selftest, release sync, nbval, demo end to end)
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
 
 install: $(STAMP)
 

@@ -134,7 +134,9 @@ def tricky_class(tmp_path_factory):
     _write(subs / "renamed" / A, "scratch.bin", b"\x00" * 1000)
     _write(subs, "README.txt", "not a student")
     ws = course.Workspace(tmp_path_factory.mktemp("tricky-ws"))
-    outcomes, notes = grade.grade_class(subs, ws, progress=False)
+    from autograder import parallel  # the default engine; test_parallel_grading compares it with serial grading
+
+    outcomes, notes = parallel.grade_class_parallel(subs, ws, jobs=2, progress=False)
     return {o.student: o for o in outcomes}, notes, ws
 
 
