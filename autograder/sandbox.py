@@ -9,8 +9,8 @@ Student code is untrusted. Each grading kernel is started inside Debian's **bubb
   private ``/tmp``; the data root stays readable;
 - no network (its own empty network namespace), its own PID, IPC and UTS namespaces, no controlling
   terminal (jupyter_client starts kernels in a new session), killed with its parent;
-- a minimal environment (no inherited tokens), and when the grader runs as root the kernel runs as
-  ``nobody`` so that the process limit applies;
+- a minimal environment (no inherited tokens), and when the grader runs as root the kernel runs as a
+  user id of its own (:func:`claim_uid`), so that the process limit applies to it alone;
 - resource limits (``prlimit``): address space, processes, file size, open files, CPU seconds.
 
 Where bubblewrap is missing (it is installed by the setup with apt when possible) the grader falls back to
@@ -21,12 +21,21 @@ transport) in a folder bound into the sandbox, since it has no network at all.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 NOBODY = 65534
+# Kernels run as uids from this range, one each (no /etc/passwd entry needed; none is a system user's).
+# RLIMIT_NPROC counts the processes of a uid machine-wide: with one shared uid (nobody, before 2026-12-02)
+# a fork bomb's children used up the limit of the kernel graded beside it, which then died at start-up
+# (it could not create its threads), at random depending on which submissions were graded together.
+UID_POOL = range(61000, 62000)
+UID_LOCKS = Path(tempfile.gettempdir()) / "course-kit-kernel-uids"
 
 # Environment variables passed into the sandbox; everything else is dropped.
 ENV_WHITELIST = ("PATH", "LANG", "LC_ALL", "COURSE_PROFILE", "COURSE_DATA_DIR", "NBGRADER_EXECUTION",
@@ -78,13 +87,50 @@ def drops_privileges() -> bool:
     return os.geteuid() == 0 and shutil.which("setpriv") is not None
 
 
+class KernelUid:
+    """A uid held by one kernel: an exclusive ``flock`` on ``UID_LOCKS/<uid>`` while the kernel lives.
+
+    The lock goes with the process that holds it, so a grader killed midway frees its uids. Kernels cannot
+    reach the locks (their ``/tmp`` is private). :meth:`release` also kills whatever still runs as the uid
+    (processes left behind when the kernel ran without bubblewrap's PID namespace), so that the next kernel
+    to get the uid starts with a process count of zero.
+    """
+
+    def __init__(self, uid: int, fd: int):
+        self.uid, self._fd = uid, fd
+
+    def release(self) -> None:
+        if self._fd < 0:
+            return
+        pkill = shutil.which("pkill")
+        if pkill:
+            subprocess.run([pkill, "-KILL", "-U", str(self.uid)], capture_output=True, timeout=10)
+        os.close(self._fd)
+        self._fd = -1
+
+
+def claim_uid() -> KernelUid:
+    """The first uid of :data:`UID_POOL` that no live kernel on this machine holds."""
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for uid in UID_POOL:
+        fd = os.open(UID_LOCKS / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return KernelUid(uid, fd)
+    raise RuntimeError(f"all {len(UID_POOL)} kernel uids are in use")
+
+
 def describe(use_bwrap: bool) -> str:
     """One line for the grade report: which protection was in force."""
     lim = Limits()
     procs = f"{lim.processes} processes, " if drops_privileges() else ""
     limits = (f"limits: {lim.memory_bytes // 2**30} GiB memory, {procs}{lim.file_bytes // 2**20} MiB files, "
               f"{lim.cpu_seconds} s CPU per kernel")
-    user = "uid nobody" if drops_privileges() else f"uid {os.geteuid()} (grader's own user)"
+    user = (f"a uid of its own per kernel ({UID_POOL.start}-{UID_POOL.stop - 1})" if drops_privileges()
+            else f"uid {os.geteuid()} (grader's own user)")
     if use_bwrap:
         return (f"sandbox: bubblewrap (no network, read-only file system, course files hidden, private scratch "
                 f"and /tmp), {user}, {limits}")
@@ -98,8 +144,8 @@ def _prlimit(limits: Limits) -> list[str]:
     args = [exe, f"--as={limits.memory_bytes}", f"--fsize={limits.file_bytes}", f"--nofile={limits.open_files}",
             f"--cpu={limits.cpu_seconds}", "--core=0"]
     if drops_privileges():
-        # RLIMIT_NPROC counts every process of the kernel's uid; only meaningful for the dedicated
-        # user nobody (for the grader's own user it would count the instructor's other processes too)
+        # RLIMIT_NPROC counts every process of the kernel's uid; only meaningful for a dedicated uid (for the
+        # grader's own user it would count the instructor's other processes too)
         args.append(f"--nproc={limits.processes}")
     return args + ["--"]
 
@@ -113,17 +159,18 @@ def _drop(uid: int = NOBODY) -> list[str]:
 def kernel_env(scratch: Path) -> dict[str, str]:
     """The whole environment a sandboxed kernel gets."""
     env = {k: os.environ[k] for k in ENV_WHITELIST if k in os.environ}
-    env.update(HOME=str(scratch), TMPDIR="/tmp", MPLCONFIGDIR=str(scratch / ".matplotlib"),
+    env.update(HOME=str(scratch), USER="student", LOGNAME="student", TMPDIR="/tmp", MPLCONFIGDIR=str(scratch / ".matplotlib"),
                COURSE_CACHE_DIR=str(scratch / ".cache"), COURSE_RESULTS_DIR=str(scratch / "results"),
                COURSE_CHECKPOINTS="0", PYTHONDONTWRITEBYTECODE="1", JUPYTER_RUNTIME_DIR=str(scratch / ".runtime"))
     env.setdefault("PATH", "/usr/bin:/bin")
     return env
 
 
-def wrap(cmd: list[str], scratch: Path, sockets: Path, policy: Policy, use_bwrap: bool) -> list[str]:
-    """The command that runs ``cmd`` (a kernel) inside the sandbox."""
+def wrap(cmd: list[str], scratch: Path, sockets: Path, policy: Policy, use_bwrap: bool,
+         uid: int = NOBODY) -> list[str]:
+    """The command that runs ``cmd`` (a kernel) inside the sandbox, as ``uid`` when the grader is root."""
     prefix = _prlimit(policy.limits)
-    inner = _drop() + cmd
+    inner = _drop(uid) + cmd
     if not use_bwrap:
         return prefix + inner
     args = [bwrap(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",

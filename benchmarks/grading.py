@@ -1,6 +1,7 @@
 """Benchmark: grading a class with this kit against plain, serial ``nbgrader autograde``.
 
     python benchmarks/grading.py [--students 20] [--assignment ID ...] [--jobs N] [--no-dask] [--out DIR]
+    python benchmarks/grading.py --stress [--rounds 10] [--rounds-4 3] [--out DIR]
 
 It builds a class of ``--students`` students x every released notebook from the bundled samples (a mix of
 correct answers written another way, untouched releases and partly wrong ones: alice, bob and carol in
@@ -18,6 +19,12 @@ It prints the wall times and their ratio, the per-notebook grading time (fast pr
 execution implies), the peak memory of each run's process tree, and whether every score agrees with plain
 nbgrader's; the report and a JSON copy go to ``benchmarks/results/``. It is a benchmark, not a test: nothing
 here fails on a slow machine.
+
+``--stress`` instead grades the adversarial class of ``tests/adversarial_class.py`` (22 honest, broken and
+hostile submissions of notebook 01) ``--rounds`` times with 2 concurrent gradings and ``--rounds-4`` times with
+4 (more slots than cores), the middle 2-slot round with two busy-looping processes beside it, and checks that
+every submission gets the same outcome (status and points) every time, the one the tests expect. Its report
+goes to ``benchmarks/results/grading-stress-<date>.md``.
 """
 
 from __future__ import annotations
@@ -151,8 +158,82 @@ def compare(reference: dict, other: dict) -> list[str]:
             for s, a in keys if reference.get((s, a)) != other.get((s, a))]
 
 
+def _busy_loop() -> None:  # a background CPU load (module level, so that multiprocessing can start it)
+    while True:
+        pass
+
+
+def stress(rounds: int, rounds_4: int, out: Path) -> int:
+    """Grade the adversarial class again and again; every outcome must be the expected one, every time."""
+    import multiprocessing
+    import socket
+
+    import torch
+
+    from course_utils.device import describe_machine
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import adversarial_class as adv
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()  # the network probe's target: nothing ever accepts, a connection would still succeed
+    port = server.getsockname()[1]
+    os.environ["COURSE_CELL_TIMEOUT"] = str(adv.CELL_TIMEOUT_S)
+    os.environ["COURSE_TEST_SECRET"] = adv.SECRET
+    plan = [(2, False)] * rounds + [(4, False)] * rounds_4
+    if rounds:
+        plan[rounds // 2] = (2, True)
+    rows, failures = [], []
+    for i, (jobs, loaded) in enumerate(plan, 1):
+        tmp = Path(tempfile.mkdtemp(prefix="grading-stress-"))
+        load = [multiprocessing.Process(target=_busy_loop, daemon=True) for _ in range(2 if loaded else 0)]
+        try:
+            ws = course.Workspace(tmp / "ws")
+            ws.root.mkdir(parents=True)
+            adv.build(tmp / "class", ws, port)
+            for p in load:
+                p.start()
+            start = time.monotonic()
+            outcomes, _ = parallel.grade_class_parallel(tmp / "class", ws, jobs=jobs, progress=False, feedback=True,
+                                                        timeout=adv.NOTEBOOK_TIMEOUT_S)
+            seconds = time.monotonic() - start
+        finally:
+            for p in load:
+                p.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+        got = {o.student: (o.status, o.score) for o in outcomes}
+        wrong = [f"round {i}: {s} got {got.get(s)}, expected {e} ({next((o.reason for o in outcomes if o.student == s), '')})"
+                 for s, e in adv.EXPECTED.items() if got.get(s) != e]
+        failures += wrong
+        rows.append((i, jobs, loaded, seconds, len(adv.EXPECTED) - len(wrong)))
+        print(f"round {i}/{len(plan)}: {jobs} slots{', 2 busy loops beside it' if loaded else ''}: {seconds:.0f} s, "
+              f"{len(adv.EXPECTED) - len(wrong)}/{len(adv.EXPECTED)} as expected", flush=True)
+        for w in wrong:
+            print("   ", w, flush=True)
+    server.close()
+    stamp = dt.date.today().isoformat()
+    lines = [f"# Grading stress run, {stamp}", "",
+             f"machine: {describe_machine()}; torch {torch.__version__}",
+             f"command: python benchmarks/grading.py --stress --rounds {rounds} --rounds-4 {rounds_4}",
+             f"class: the adversarial class of notebook 01 ({len(adv.EXPECTED)} submissions, tests/adversarial_class.py); "
+             f"cell limit {adv.CELL_TIMEOUT_S} s, notebook limit {adv.NOTEBOOK_TIMEOUT_S} s", "",
+             "| round | slots | background load | wall time | outcomes as expected |", "|---|---|---|---|---|"]
+    lines += [f"| {i} | {j} | {'2 busy loops' if ld else '-'} | {sec:.0f} s | {ok}/{len(adv.EXPECTED)} |"
+              for i, j, ld, sec, ok in rows]
+    lines += ["", f"**{'every submission got its expected outcome in every round' if not failures else f'{len(failures)} outcomes differed'}**"]
+    lines += [f"- {f}" for f in failures]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"grading-stress-{stamp}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--stress", action="store_true", help="grade the adversarial class repeatedly (see above)")
+    ap.add_argument("--rounds", type=int, default=10, help="--stress: rounds with 2 concurrent gradings")
+    ap.add_argument("--rounds-4", type=int, default=3, help="--stress: rounds with 4 concurrent gradings")
     ap.add_argument("--students", type=int, default=20)
     ap.add_argument("--assignment", action="append", help="only these notebooks (default: every released one)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -160,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = ap.parse_args(argv)
     os.environ.pop("COURSE_PROFILE", None)  # nbgrader's execution implies the fast profile in both runs
+    if args.stress:
+        return stress(args.rounds, args.rounds_4, Path(args.out))
     assignments = args.assignment or course.assignments()
 
     import nbgrader

@@ -14,7 +14,7 @@ def _run(*args):
 def test_help_lists_the_commands():
     proc = _run("--help")
     assert proc.returncode == 0
-    for command in ("release", "grade", "selftest", "demo"):
+    for command in ("release", "grade", "selftest", "demo", "report", "similarity", "export", "bundle"):
         assert command in proc.stdout
 
 

@@ -6,7 +6,7 @@ The kernel manager below changes three things about how a kernel is launched:
   holds the hidden tests);
 - it talks to the grader over unix sockets in a folder of its own (ZeroMQ ``ipc`` transport), since the
   sandbox has no network;
-- the command is wrapped by :func:`autograder.sandbox.wrap` (bubblewrap, resource limits, user nobody).
+- the command is wrapped by :func:`autograder.sandbox.wrap` (bubblewrap, resource limits, a uid of its own).
 
 The policy (hidden paths, limits) comes from traitlets config, set by the grader for each run.
 """
@@ -40,6 +40,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     _scratch: Path | None = None
     _sockets: Path | None = None
+    _uid: sandbox.KernelUid | None = None
 
     def _policy(self) -> sandbox.Policy:
         limits = sandbox.Limits(memory_bytes=self.memory_bytes, processes=self.processes,
@@ -67,9 +68,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         # ipykernel's launcher, replaced by the guarded kernel (restores tampered state before tests)
         kernel_cmd = ["course_utils.guarded_kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
+        uid = sandbox.NOBODY
         if sandbox.drops_privileges():
+            self._uid = sandbox.claim_uid()  # its own uid: its process limit is not shared with other kernels
+            uid = self._uid.uid
             for path in (self._scratch, scratch, sockets, Path(self.connection_file)):
-                os.chown(path, sandbox.NOBODY, sandbox.NOBODY)
+                os.chown(path, uid, uid)
         kw["cwd"] = str(scratch)
         # The kernel's own stdout / stderr go nowhere: a submission cannot flood the grader's terminal or
         # logs, and what it prints to the notebook still travels over the kernel protocol.
@@ -77,18 +81,37 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["stdin"] = subprocess.DEVNULL
         kw["env"] = sandbox.kernel_env(scratch) if not self.use_bwrap else dict(os.environ)
         use = self.use_bwrap and sandbox.bwrap_works()
-        return sandbox.wrap(kernel_cmd, scratch, sockets, self._policy(), use), kw
+        return sandbox.wrap(kernel_cmd, scratch, sockets, self._policy(), use, uid), kw
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
+        if self._uid is not None and not restart:
+            self._uid.release()
+            self._uid = None
         if self._scratch is not None and not restart:
             shutil.rmtree(self._scratch, ignore_errors=True)
             shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor, launching kernels with :class:`SandboxedKernelManager`."""
+    """nbgrader's Execute preprocessor, launching kernels with :class:`SandboxedKernelManager`.
+
+    It also gives a cell's output as long to arrive as the cell had to run. nbclient takes a cell as done
+    when two things have come: the execute reply on the shell channel and the "idle" status on the IOPub
+    channel, after every output the cell printed. It waits ``iopub_timeout`` (4 s by default) for the second
+    after the first, and nbgrader makes a miss fatal (``raise_on_iopub_timeout = True``): the whole notebook
+    fails with ``CellTimeoutError: Timeout waiting for IOPub output``. The two channels are read by
+    different coroutines, so how long the outputs take to be read after the reply depends on how much there
+    is (50,000 printed lines) and on how busy the machine is (two gradings on two cores, a fork bomb next
+    door), not on the student's code: an interrupted infinite loop, whose reply nbclient writes itself the
+    moment it interrupts, waits for the kernel to deliver the KeyboardInterrupt under the same 4 s. That race
+    made grading flaky under load (the same submission graded 10/10, then "did not stop when interrupted").
+    Here the wait for the outputs is the cell's own time limit, and a kernel that sends nothing in that time
+    still fails the notebook as before.
+    """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
+        if self.timeout and self.timeout > 0:
+            self.iopub_timeout = max(self.iopub_timeout, int(self.timeout))
