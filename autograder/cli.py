@@ -109,13 +109,10 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
         return 2
     start = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 and not scheduler:
-        outcomes, notes = grade.grade_class(submissions, workspace, ids, feedback=feedback)
-    else:
-        from . import parallel
+    from . import parallel  # one path: --jobs 1 is the same grading with one slot
 
-        outcomes, notes = parallel.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
-                                                        scheduler=scheduler)
+    outcomes, notes = parallel.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
+                                                    scheduler=scheduler)
     csv_path = workspace.root / "grades.csv"
     grade.write_csv(outcomes, csv_path)
     table = grade.format_table(outcomes)

@@ -5,7 +5,8 @@ of points per student and assignment and a printed table.
 
 Each (student, assignment) goes through :func:`grade_submission`, which never raises: a broken
 submission becomes an :class:`Outcome` with score 0 and a one-line reason, and the batch goes on. A
-re-grade first removes the earlier submission from the gradebook, so no stale score survives.
+re-grade first removes the earlier submission from the gradebook, so no stale score survives. Classes are
+graded by :mod:`autograder.parallel` (serially with one slot, :func:`grade_class`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import course, preflight, release, sandbox
+from . import course, preflight, sandbox
 
 STATUS_OK = "graded"
 STATUS_PROBLEM = "problem"  # preflight failed, scored 0
@@ -319,28 +319,15 @@ def grade_class(
     progress: bool = True,
     timeout: float | None = None,
 ) -> tuple[list[Outcome], list[str]]:
-    """Grade every student folder in ``submissions``; returns the outcomes and batch-level notes."""
-    workspace = workspace or course.Workspace.default()
-    workspace.root.mkdir(parents=True, exist_ok=True)
-    students, wanted, notes = discover(submissions, assignments)
-    use_bwrap = sandbox.bwrap_works()
-    notes.insert(0, sandbox.describe(use_bwrap))
-    outcomes: list[Outcome] = []
-    with tempfile.TemporaryDirectory(prefix="grade-release-") as tmp:
-        for assignment in wanted:
-            # Register the assignment from solutions/ in this gradebook (source cells, hidden tests).
-            release.generate(assignment, workspace, Path(tmp))
-    jobs = [(s, a) for a in wanted for s in students]
-    for i, (student, assignment) in enumerate(jobs, 1):
-        outcome = grade_submission(student, assignment, submissions / student / assignment, workspace, feedback,
-                                   use_bwrap=use_bwrap, timeout=timeout)
-        record_outcome(workspace, outcome)
-        outcomes.append(outcome)
-        if progress:
-            print(f"[{i}/{len(jobs)}] {student} {assignment}: {outcome.score:g}/{outcome.max_score:g} "
-                  f"{outcome.status}{' - ' + outcome.reason if outcome.reason else ''} ({outcome.seconds:.1f}s)",
-                  flush=True)
-    return outcomes, notes
+    """Grade every student folder in ``submissions`` one after another; returns the outcomes and batch notes.
+
+    Serial grading is the concurrent path with one slot (:func:`autograder.parallel.grade_class_parallel`,
+    ``jobs=1``): one job model (each submission graded in a private workspace and returned as data) and one
+    writer of the gradebook (the merge), whatever the number of slots."""
+    from . import parallel
+
+    return parallel.grade_class_parallel(submissions, workspace, assignments, feedback=feedback, jobs=1,
+                                         progress=progress, timeout=timeout)
 
 
 def write_csv(outcomes: list[Outcome], path: Path) -> None:

@@ -20,7 +20,7 @@ execution implies), the peak memory of each run's process tree, and whether ever
 nbgrader's; the report and a JSON copy go to ``benchmarks/results/``. It is a benchmark, not a test: nothing
 here fails on a slow machine.
 
-``--stress`` instead grades the adversarial class of ``tests/adversarial_class.py`` (22 honest, broken and
+``--stress`` instead grades the adversarial class of ``tests/adversarial_class.py`` (21 honest, broken and
 hostile submissions of notebook 01) ``--rounds`` times with 2 concurrent gradings and ``--rounds-4`` times with
 4 (more slots than cores), the middle 2-slot round with two busy-looping processes beside it, and checks that
 every submission gets the same outcome (status and points) every time, the one the tests expect. Its report
