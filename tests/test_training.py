@@ -166,6 +166,19 @@ def test_fit_keeps_the_best_epoch_and_steps_the_scheduler():
         fit(model, batches, lambda m, b: m(b[0]).sum(), optimizer, 1, keep_best="val", show_progress=False)
 
 
+def test_fit_steps_a_per_step_scheduler_after_every_optimiser_step():
+    model = nn.Linear(1, 1)
+    batches = [(torch.ones(2, 1), torch.zeros(2))] * 5  # five steps per epoch
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+    fit(model, batches, lambda m, b: m(b[0]).pow(2).mean(), optimizer, 2, scheduler=scheduler,
+        scheduler_every="step", show_progress=False)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.5 ** 10), "2 epochs x 5 steps = 10 scheduler steps"
+    with pytest.raises(ValueError, match="scheduler_every"):
+        fit(model, batches, lambda m, b: m(b[0]).sum(), optimizer, 1, scheduler=scheduler, scheduler_every="batch",
+            show_progress=False)
+
+
 def test_conditional_models_get_their_labels_with_real_and_generated_batches():
     calls = {"G": [], "D": []}
 

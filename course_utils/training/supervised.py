@@ -33,6 +33,7 @@ def fit(
     on_epoch_end: Callable[[nn.Module, int], dict] | None = None,
     max_grad_norm: float | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    scheduler_every: str = "epoch",
     keep_best: str | None = None,
     snapshot_fn: Callable[[nn.Module], torch.Tensor] | None = None,
     snapshot_every: int = 1,
@@ -43,7 +44,8 @@ def fit(
     """Train ``model`` for ``epochs`` passes over ``batches``.
 
     ``loss_fn(model, batch)`` returns the loss, or ``(loss, {name: value})`` to log more terms.
-    ``scheduler`` is stepped once per epoch. ``keep_best="<metric>"`` (one that ``on_epoch_end`` returns,
+    ``scheduler`` is stepped once per epoch, or after every optimiser step with ``scheduler_every="step"``
+    (one-cycle and warm-up schedules). ``keep_best="<metric>"`` (one that ``on_epoch_end`` returns,
     higher is better) puts back the weights of the best epoch at the end, the usual early stopping on a
     validation set; ``history["best_epoch"]`` says which one.
     ``snapshot_fn(model)`` (e.g. a VAE's ``sample``) runs in eval mode without gradients before training
@@ -52,6 +54,8 @@ def fit(
     ``precision`` overrides the device module's choice.
     Returns ``{"loss": [per step], "<term>": [per step], "epoch_<metric>": [per epoch], "seconds": [..]}``.
     """
+    if scheduler_every not in ("epoch", "step"):
+        raise ValueError(f"scheduler_every must be 'epoch' or 'step', got {scheduler_every!r}")
     if keep_best is not None and on_epoch_end is None:
         raise ValueError("keep_best needs on_epoch_end to return the metric it names")
     history: dict[str, list[float]] = {"loss": []}
@@ -87,6 +91,8 @@ def fit(
                 if max_grad_norm is not None:
                     nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
                 optimizer.step()
+                if scheduler is not None and scheduler_every == "step":
+                    scheduler.step()
                 log.append("loss", loss)
                 for name, value in terms.items():
                     log.append(name, value)
@@ -104,7 +110,7 @@ def fit(
                         best_state = copy.deepcopy(model.state_dict())
                         history["best_epoch"] = [epoch]
             snapshot(epoch)
-            if scheduler is not None:
+            if scheduler is not None and scheduler_every == "epoch":
                 scheduler.step()
             history.setdefault("seconds", []).append(time.perf_counter() - start)
     if best_state is not None:
