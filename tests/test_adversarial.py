@@ -238,15 +238,16 @@ def test_a_fork_bomb_next_door_does_not_starve_a_kernel(tmp_path):
 
         scratch = Path(tempfile.mkdtemp(prefix="neighbour-"))  # outside pytest's 0700 tree, like a grader's
         scratch.chmod(0o711)
-        km = SandboxedKernelManager(kernel_name="python3", use_bwrap=sandbox.bwrap_works(), scratch_root=str(scratch))
+        # the paths a grading kernel gets: without the read-only .venv a checkout under /tmp has no python in
+        # the kernel's private /tmp (the cause of "Kernel died before replying to kernel_info" in clean clones)
+        hidden, readonly = grade.sandbox_paths(course.Workspace(tmp_path / "neighbour-ws"))
+        km = SandboxedKernelManager(kernel_name="python3", use_bwrap=sandbox.bwrap_works(), scratch_root=str(scratch),
+                                    hidden_paths=hidden, readonly_paths=readonly)
         await km.start_kernel()
         kc = km.client()
         kc.start_channels()
         try:
-            try:
-                await kc.wait_for_ready(timeout=120)
-            except RuntimeError as exc:  # seen once in a clean-clone CI of 2026-12-02, cause not found yet
-                pytest.skip(f"the neighbour kernel did not start here ({exc}); the test could not be set up")
+            await kc.wait_for_ready(timeout=120)
             reply = await kc.execute_interactive(BOMB, timeout=120)
             assert reply["content"]["status"] == "ok", reply["content"]
             subs = tmp_path / "subs"
