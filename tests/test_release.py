@@ -16,6 +16,18 @@ def test_committed_release_is_in_sync_with_solutions():
     assert not problems, "\n".join(problems)
 
 
+def test_bundled_sample_submissions_are_built_from_the_current_release(tmp_path):
+    """The samples are the release with some answers filled in: a release changed without rebuilding them
+    (python -m autograder.samples.make_samples) would grade students against an old notebook."""
+    from autograder.samples import make_samples
+
+    make_samples.build(out=tmp_path)
+    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.ipynb"))
+    assert built, "make_samples built no notebooks"
+    stale = [str(rel) for rel in built if (make_samples.OUT / rel).read_bytes() != (tmp_path / rel).read_bytes()]
+    assert not stale, f"sample submissions out of date with the release (run python -m autograder.samples.make_samples): {stale}"
+
+
 def test_release_has_stubs_and_no_hidden_tests_or_outputs():
     for assignment in course.assignments():
         text = (course.RELEASE / assignment / f"{assignment}.ipynb").read_text()

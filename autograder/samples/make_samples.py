@@ -712,7 +712,8 @@ ANSWERS = {"01_binary_rnn": ANSWERS_01, "02_sentiment_gru_mlp": ANSWERS_02, "03_
            "07_vae": ANSWERS_07, "08_sn_wgan_gp": ANSWERS_08}
 
 
-def build() -> None:
+def build(out: Path = OUT) -> None:
+    """Write every sample student's notebooks under ``out`` (the bundled ``submissions/`` folder by default)."""
     for assignment, students in ANSWERS.items():
         release = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
         for student, answers in students.items():
@@ -721,10 +722,10 @@ def build() -> None:
                 gid = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if gid in answers and cell.metadata["nbgrader"].get("solution"):
                     cell.source = answers[gid].rstrip("\n")
-            folder = OUT / student / assignment
+            folder = out / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, folder / f"{assignment}.ipynb")
-            print(f"wrote {folder.relative_to(ROOT)}/{assignment}.ipynb")
+            print(f"wrote {folder}/{assignment}.ipynb")
 
 
 if __name__ == "__main__":
