@@ -1,4 +1,4 @@
-"""Plots the notebooks share: loss curves, image grids, sequence traces.
+"""Plots the notebooks share: loss curves, image grids, confusion matrices, sequence traces.
 
 Every function draws on a matplotlib ``Axes`` (a new figure when none is given) and returns it, so a
 notebook can combine plots or restyle them.
@@ -57,20 +57,55 @@ def plot_curves(
     return ax
 
 
-def image_grid(images, nrow: int = 8, title: str = "", ax=None, value_range=(-1.0, 1.0)):
-    """Show a batch of images (N, C, H, W) or (N, H, W) as one grid, via ``torchvision.utils.make_grid``."""
+def image_grid(images, nrow: int = 8, title: str = "", ax=None, value_range=(-1.0, 1.0),
+               row_labels: Sequence[str] | None = None):
+    """Show a batch of images (N, C, H, W) or (N, H, W) as one grid, via ``torchvision.utils.make_grid``.
+
+    ``row_labels`` names the grid's rows (for example the class each row was drawn for), one per row.
+    """
     import torch
     from torchvision.utils import make_grid
 
     images = torch.as_tensor(images).detach().cpu().float()
     if images.dim() == 3:
         images = images.unsqueeze(1)
-    grid = make_grid(images, nrow=nrow, normalize=True, value_range=value_range, pad_value=1.0)
+    padding = 2
+    grid = make_grid(images, nrow=nrow, padding=padding, normalize=True, value_range=value_range, pad_value=1.0)
     ax = _axes(ax, figsize=(min(12, nrow * 1.0), min(12, (len(images) / nrow + 1) * 1.0)))
     ax.imshow(grid.permute(1, 2, 0).numpy(), cmap="gray" if grid.shape[0] == 1 else None)
-    ax.axis("off")
+    if row_labels is None:
+        ax.axis("off")
+    else:
+        rows = -(-len(images) // nrow)
+        if len(row_labels) != rows:
+            raise ValueError(f"row_labels: {rows} rows need {rows} labels, got {len(row_labels)}")
+        height = images.shape[-2] + padding
+        ax.set_yticks([padding + i * height + images.shape[-2] / 2 for i in range(rows)], list(row_labels))
+        ax.set_xticks([])
+        ax.tick_params(axis="y", length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
     if title:
         ax.set_title(title)
+    return ax
+
+
+def plot_confusion(matrix, labels: Sequence[str], title: str = "", ax=None, xlabel: str = "predicted",
+                   ylabel: str = "true"):
+    """A row-normalised confusion matrix (rows: true or requested class) with the share in each cell."""
+    matrix = np.asarray(matrix, dtype=float)
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    ax = _axes(ax, figsize=(7, 6))
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    for (i, j), share in np.ndenumerate(shares):
+        if share >= 0.005:
+            ax.text(j, i, f"{100 * share:.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if share > 0.5 else "black")
+    ax.set_title(title or "confusion matrix (% of each row)")
     return ax
 
 

@@ -57,3 +57,12 @@ def test_mixture_quality_of_real_samples_matches_the_gaussian():
     assert report.modes_covered == 4
     # within 1 std of the nearest centre: about 1 - exp(-1/2) for well separated modes
     assert report.tight_share == pytest.approx(1 - math.exp(-0.5), abs=0.02)
+
+
+def test_confusion_matrix_counts_true_rows_against_predicted_columns():
+    from course_utils.metrics import confusion_matrix
+    m = confusion_matrix(torch.tensor([0, 0, 1, 2, 2, 2]), torch.tensor([0, 1, 1, 2, 0, 2]), 3)
+    np.testing.assert_array_equal(m, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    assert m.sum() == 6 and np.trace(m) == 4
+    with pytest.raises(ValueError, match="2 true labels but 3"):
+        confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 1, 1]), 3)

@@ -93,3 +93,15 @@ def test_latent_explorer_redraws_when_a_slider_moves():
     second.value = 5
     assert len(calls) > before, "moving a slider re-encodes and redraws"
     assert (first.max, second.value) == (5, 5)
+
+
+def test_image_grid_names_its_rows_and_confusion_plot_labels_its_axes():
+    import pytest
+    ax = plotting.image_grid(torch.rand(6, 1, 28, 28), nrow=3, row_labels=["T-shirt", "Bag"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["T-shirt", "Bag"]
+    centers = ax.get_yticks()
+    assert centers[1] - centers[0] == 30, "rows are 28 pixels plus 2 of padding apart"
+    with pytest.raises(ValueError, match="2 rows need 2 labels"):
+        plotting.image_grid(torch.rand(6, 1, 28, 28), nrow=3, row_labels=["one"])
+    ax = plotting.plot_confusion(np.array([[3, 1], [0, 4]]), ["a", "b"], xlabel="recognised", ylabel="requested")
+    assert ax.get_xlabel() == "recognised" and [t.get_text() for t in ax.texts] == ["75", "25", "100"]

@@ -233,3 +233,62 @@ def test_fit_takes_snapshots_before_training_every_few_epochs_and_after_the_last
     assert modes == [(False, False)] * 4, "snapshots are taken in eval mode without gradients"
     assert model.training, "the model is back in training mode after a snapshot"
     assert not torch.equal(h["snapshots"][0], h["snapshots"][-1]), "the snapshots follow the training"
+
+
+def test_mismatched_real_pairs_join_the_fake_scores_of_the_discriminator_loss():
+    """Matching-aware D: real images with wrong labels are scored and passed to d_loss with the fakes."""
+    seen = []
+
+    class CondD(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4 + 3, 1)
+
+        def forward(self, x, c):
+            return self.lin(torch.cat([x, c], 1))
+
+    class CondG(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2 + 3, 4)
+
+        def forward(self, z, c):
+            return self.lin(torch.cat([z, c], 1))
+
+    G, D = CondG(), CondD()
+    labels = torch.eye(3)[torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])]
+    x = torch.randn(8, 4)
+
+    def d_loss(r, f):
+        seen.append((r.shape, f.shape))
+        return _bce_d(r, f)
+
+    def wrong(c):
+        return c.roll(1, dims=1)
+
+    h = train_gan(G, D, lambda n: (x, labels), z_dim=2, steps=2, opt_G=torch.optim.SGD(G.parameters(), 0.0),
+                  opt_D=torch.optim.SGD(D.parameters(), 0.0), d_loss=d_loss, g_loss=_bce_g, batch_size=8,
+                  noise=lambda n: (torch.zeros(n, 2), labels), fixed_noise=(torch.zeros(8, 2), labels), mismatched=wrong,
+                  show_progress=False)
+    assert seen == [((8, 1), (16, 1))] * 2, f"d_loss should get 8 real and 8 + 8 fake scores, got {seen}"
+    with torch.no_grad():
+        expected = _bce_d(D(x, labels), torch.cat([D(G(torch.zeros(8, 2), labels), labels), D(x, wrong(labels))]))
+        d_fake = D(G(torch.zeros(8, 2), labels), labels).mean()
+    assert h.d_loss[-1] == pytest.approx(float(expected), rel=1e-5)
+    assert h.d_fake[-1] == pytest.approx(float(d_fake), rel=1e-5), "d_fake records the generated pairs only"
+    with pytest.raises(ValueError, match="conditional"):
+        G1, D1 = _tiny()
+        train_gan(G1, D1, lambda n: torch.randn(n, 1), z_dim=2, steps=1, opt_G=torch.optim.SGD(G1.parameters(), 0.0),
+                  opt_D=torch.optim.SGD(D1.parameters(), 0.0), d_loss=_bce_d, g_loss=_bce_g, mismatched=wrong,
+                  show_progress=False)
+
+
+def test_snapshots_at_chosen_steps():
+    G, D = _tiny()
+    opt_G, opt_D = (torch.optim.SGD(m.parameters(), 1e-2) for m in (G, D))
+    h = train_gan(G, D, lambda n: torch.randn(n, 1), z_dim=2, steps=10, opt_G=opt_G, opt_D=opt_D, d_loss=_bce_d,
+                  g_loss=_bce_g, snapshot_steps=(2, 5, 10), fixed_noise=torch.randn(4, 2), show_progress=False)
+    assert sorted(h.snapshots) == [2, 5, 10]
+    with pytest.raises(ValueError, match="snapshot_steps must lie in 0..10"):
+        train_gan(G, D, lambda n: torch.randn(n, 1), z_dim=2, steps=10, opt_G=opt_G, opt_D=opt_D, d_loss=_bce_d,
+                  g_loss=_bce_g, snapshot_steps=(11,), show_progress=False)

@@ -5,11 +5,11 @@
   distance computed with the evaluation classifier.
 """
 
-from .images import (classifier_features, classifier_probs, frechet_distance, inception_score,
+from .images import (classifier_features, classifier_probs, confusion_matrix, frechet_distance, inception_score,
                      kl_to_uniform, label_counts)
 from .mixture import MixtureReport, mixture_quality
 
 __all__ = [
     "MixtureReport", "mixture_quality", "classifier_probs", "classifier_features", "label_counts",
-    "kl_to_uniform", "inception_score", "frechet_distance",
+    "kl_to_uniform", "inception_score", "frechet_distance", "confusion_matrix",
 ]

@@ -49,6 +49,15 @@ def label_counts(labels: torch.Tensor | np.ndarray | Iterable[int], num_classes:
     return np.bincount(flat.astype(np.int64), minlength=num_classes)[:num_classes]
 
 
+def confusion_matrix(true, predicted, num_classes: int = 10) -> np.ndarray:
+    """Counts ``(num_classes, num_classes)``: row = true (or requested) class, column = predicted class."""
+    true = torch.as_tensor(true).long().flatten().cpu()
+    predicted = torch.as_tensor(predicted).long().flatten().cpu()
+    if true.shape != predicted.shape:
+        raise ValueError(f"confusion_matrix: {true.numel()} true labels but {predicted.numel()} predictions")
+    return torch.bincount(true * num_classes + predicted, minlength=num_classes ** 2).reshape(num_classes, num_classes).numpy()
+
+
 def kl_to_uniform(counts: np.ndarray) -> float:
     """KL(p || uniform) of the histogram ``counts`` (natural log); 0 for a flat histogram, log K at worst."""
     p = np.asarray(counts, dtype=float)

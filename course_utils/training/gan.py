@@ -10,11 +10,14 @@ The loop is fixed; what differs between objectives comes in as arguments written
 - ``g_step_fn(G, D, opt_G, real, z_dim) -> float`` replaces the generator step (unrolled GANs);
 - ``step_fn(G, D, opt_G, opt_D, real, z_dim) -> dict`` replaces a whole step (notebook 03's ``train_step``);
 - conditional GANs: real batches are ``(x, c)`` pairs and ``noise(n)`` returns ``(z, c)``; the trainer
-  then calls ``G(z, c)``, ``D(x, c)`` and ``D(G(z, c), c)``.
+  then calls ``G(z, c)``, ``D(x, c)`` and ``D(G(z, c), c)``. With ``mismatched(c) -> c'`` (other labels for
+  the same real images) the discriminator also learns to reject real images paired with a wrong label, the
+  "matching-aware" discriminator of Reed et al. (2016, GAN-CLS): its fake scores are then the generated
+  pairs and the mismatched real pairs together, so a mean-reduced ``d_loss`` weighs them half and half.
 
 It records a history (losses, mean discriminator scores on real and fake data), snapshots of samples
-from fixed noise at the beginning, middle and end of training, optional evaluations every few steps, and
-shows a progress bar.
+from fixed noise (by default before training, in the middle and at the end; or at chosen steps),
+optional evaluations every few steps, and shows a progress bar.
 
 Forward passes (and the gradient penalty) run in the precision :func:`course_utils.device.training_precision`
 chooses (bfloat16 autocast for convolutional models where it is measured faster); the losses are computed
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -96,10 +99,12 @@ def train_gan(
     penalty_fn: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     g_step_fn: Callable | None = None,
     step_fn: Callable | None = None,
+    mismatched: Callable | None = None,
     batch_size: int = 64,
     noise: Callable[[int], torch.Tensor] | None = None,
     fixed_noise: torch.Tensor | None = None,
     n_snapshots: int = 3,
+    snapshot_steps: Sequence[int] | None = None,
     eval_fn: Callable[[nn.Module, int], dict] | None = None,
     eval_every: int | None = None,
     desc: str = "GAN",
@@ -112,16 +117,21 @@ def train_gan(
     ``batch_size -> batch`` (e.g. a mixture sampler). ``noise(n)`` draws generator inputs (default
     ``randn(n, z_dim)`` on G's device); ``fixed_noise`` (default 64 such draws) makes the snapshots.
     For a conditional GAN both come as tuples: real ``(x, c)``, noise ``(z, c)``.
+    ``snapshot_steps`` lists the steps to snapshot (0 is before training) instead of ``n_snapshots`` evenly spread ones.
     ``precision`` overrides the device module's choice (the training benchmark compares them).
     """
     if g_loss_on not in ("scores", "samples"):
         raise ValueError(f"g_loss_on must be 'scores' or 'samples', got {g_loss_on!r}")
     if step_fn is None and g_loss is None and g_step_fn is None:
         raise ValueError("give g_loss (with d_loss), g_step_fn, or a whole step_fn")
+    if mismatched is not None and (step_fn is not None or penalty_fn is not None):
+        raise ValueError("mismatched pairs work with d_loss alone (not with step_fn or penalty_fn)")
     device = next(G.parameters()).device
     noise = noise or (lambda n: torch.randn(n, z_dim, device=device))
     fixed_noise = fixed_noise if fixed_noise is not None else noise(64)
-    snap_at = set(_snapshot_steps(steps, n_snapshots))
+    snap_at = set(_snapshot_steps(steps, n_snapshots) if snapshot_steps is None else snapshot_steps)
+    if not all(0 <= int(step) <= steps for step in snap_at):
+        raise ValueError(f"snapshot_steps must lie in 0..{steps}, got {sorted(snap_at)}")
     history = GANHistory()
 
     def snapshot(step: int) -> None:
@@ -165,7 +175,14 @@ def train_gan(
                             fake = G(z, *fake_c)
                         real_scores, fake_scores = D(real, *real_c), D(fake, *fake_c)
                         penalty = penalty_fn(D, real, fake) if penalty_fn is not None else None
+                        if mismatched is not None:
+                            if not real_c:
+                                raise ValueError("mismatched needs conditional batches: (x, c) pairs")
+                            wrong_scores = D(real, mismatched(*real_c))
                     real_scores, fake_scores = real_scores.float(), fake_scores.float()
+                    d_fake = _mean_score(fake_scores)
+                    if mismatched is not None:
+                        fake_scores = torch.cat([fake_scores, wrong_scores.float()])
                     loss = d_loss(real_scores, fake_scores)
                     if penalty is not None:
                         loss = loss + penalty.float()
@@ -174,7 +191,7 @@ def train_gan(
                     opt_D.step()
                     if clip_fn is not None:
                         clip_fn(D, clip_value)
-                    d_value, d_real, d_fake = loss.detach(), _mean_score(real_scores), _mean_score(fake_scores)
+                    d_value, d_real = loss.detach(), _mean_score(real_scores)
 
             real = _next_real(real_batches, batch_size)
             if g_step_fn is not None:  # the student's generator step, run as written, in float32
