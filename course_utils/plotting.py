@@ -1,4 +1,4 @@
-"""Plots the notebooks share: loss curves, image grids, confusion matrices, sequence traces.
+"""Plots the notebooks share: loss curves, image grids, confusion matrices, 2-D critic surfaces, sequence traces.
 
 Every function draws on a matplotlib ``Axes`` (a new figure when none is given) and returns it, so a
 notebook can combine plots or restyle them.
@@ -106,6 +106,28 @@ def plot_confusion(matrix, labels: Sequence[str], title: str = "", ax=None, xlab
             ax.text(j, i, f"{100 * share:.0f}", ha="center", va="center", fontsize=8,
                     color="white" if share > 0.5 else "black")
     ax.set_title(title or "confusion matrix (% of each row)")
+    return ax
+
+
+def plot_value_surface(critic, points=None, title: str = "", ax=None, extent: float = 2.5, n: int = 120,
+                       levels: int = 20):
+    """Filled contours of a 2-D critic's value over ``[-extent, extent]^2``, with ``points`` (N, 2) on top.
+
+    Colours are per panel (each critic has its own scale); the colour bar gives it.
+    """
+    from .metrics.critic import value_grid
+
+    ax = _axes(ax, figsize=(4, 4))
+    xs, ys, values = value_grid(critic, extent=extent, n=n)
+    filled = ax.contourf(xs.numpy(), ys.numpy(), values.numpy(), levels=levels, cmap="viridis")
+    ax.contour(xs.numpy(), ys.numpy(), values.numpy(), levels=levels, colors="k", linewidths=0.3, alpha=0.5)
+    ax.figure.colorbar(filled, ax=ax, fraction=0.046, pad=0.04, label="critic value")
+    if points is not None:
+        points = np.asarray(points)
+        ax.scatter(points[:, 0], points[:, 1], s=2, color="tab:orange", alpha=0.6, label="data")
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
+    if title:
+        ax.set_title(title)
     return ax
 
 

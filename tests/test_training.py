@@ -179,32 +179,40 @@ def test_fit_steps_a_per_step_scheduler_after_every_optimiser_step():
             show_progress=False)
 
 
+class _CondG(nn.Module):
+    """A linear conditional generator (z 2, one-hot c 3 -> x 4) that records the label shapes it is given."""
+
+    def __init__(self, calls=None):
+        super().__init__()
+        self.lin, self.calls = nn.Linear(2 + 3, 4), calls
+
+    def forward(self, z, c):
+        if self.calls is not None:
+            self.calls["G"].append(c.shape)
+        return self.lin(torch.cat([z, c], 1))
+
+
+class _CondD(nn.Module):
+    """A linear conditional discriminator (x 4, one-hot c 3 -> score) that records the input shapes it is given."""
+
+    def __init__(self, calls=None):
+        super().__init__()
+        self.lin, self.calls = nn.Linear(4 + 3, 1), calls
+
+    def forward(self, x, c):
+        if self.calls is not None:
+            self.calls["D"].append((x.shape, c.shape))
+        return self.lin(torch.cat([x, c], 1))
+
+
 def test_conditional_models_get_their_labels_with_real_and_generated_batches():
     calls = {"G": [], "D": []}
-
-    class CondG(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = nn.Linear(2 + 3, 4)
-
-        def forward(self, z, c):
-            calls["G"].append(c.shape)
-            return self.lin(torch.cat([z, c], 1))
-
-    class CondD(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = nn.Linear(4 + 3, 1)
-
-        def forward(self, x, c):
-            calls["D"].append((x.shape, c.shape))
-            return self.lin(torch.cat([x, c], 1))
 
     def real_batches():
         while True:
             yield torch.randn(8, 4), torch.eye(3)[torch.randint(3, (8,))]
 
-    G, D = CondG(), CondD()
+    G, D = _CondG(calls), _CondD(calls)
     fixed = (torch.randn(6, 2), torch.eye(3)[torch.arange(6) % 3])
     h = train_gan(G, D, real_batches(), z_dim=2, steps=5, opt_G=torch.optim.SGD(G.parameters(), 0.01),
                   opt_D=torch.optim.SGD(D.parameters(), 0.01), d_loss=_bce_d, g_loss=_bce_g, batch_size=8,
@@ -238,24 +246,7 @@ def test_fit_takes_snapshots_before_training_every_few_epochs_and_after_the_last
 def test_mismatched_real_pairs_join_the_fake_scores_of_the_discriminator_loss():
     """Matching-aware D: real images with wrong labels are scored and passed to d_loss with the fakes."""
     seen = []
-
-    class CondD(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = nn.Linear(4 + 3, 1)
-
-        def forward(self, x, c):
-            return self.lin(torch.cat([x, c], 1))
-
-    class CondG(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = nn.Linear(2 + 3, 4)
-
-        def forward(self, z, c):
-            return self.lin(torch.cat([z, c], 1))
-
-    G, D = CondG(), CondD()
+    G, D = _CondG(), _CondD()
     labels = torch.eye(3)[torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])]
     x = torch.randn(8, 4)
 

@@ -32,6 +32,7 @@ def fit(
     *,
     on_epoch_end: Callable[[nn.Module, int], dict] | None = None,
     max_grad_norm: float | None = None,
+    after_step: Callable[[nn.Module], None] | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     scheduler_every: str = "epoch",
     keep_best: str | None = None,
@@ -44,6 +45,7 @@ def fit(
     """Train ``model`` for ``epochs`` passes over ``batches``.
 
     ``loss_fn(model, batch)`` returns the loss, or ``(loss, {name: value})`` to log more terms.
+    ``after_step(model)`` runs after every optimiser step (for example a WGAN critic's weight clipping).
     ``scheduler`` is stepped once per epoch, or after every optimiser step with ``scheduler_every="step"``
     (one-cycle and warm-up schedules). ``keep_best="<metric>"`` (one that ``on_epoch_end`` returns,
     higher is better) puts back the weights of the best epoch at the end, the usual early stopping on a
@@ -91,6 +93,8 @@ def fit(
                 if max_grad_norm is not None:
                     nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
                 optimizer.step()
+                if after_step is not None:
+                    after_step(model)
                 if scheduler is not None and scheduler_every == "step":
                     scheduler.step()
                 log.append("loss", loss)
