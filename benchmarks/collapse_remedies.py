@@ -5,7 +5,8 @@ collapsing setting, the MLP generator without batch normalisation?
 
 KIND: vanilla, fm (feature matching), mbd (minibatch discrimination, Salimans et al. 2016), pac2 / pac4
 (PacGAN packing), noise0.3 (instance noise), smooth (one-sided label smoothing 0.9), ms (mode-seeking
-regulariser, LAM=1), drop0.3 (dropout in D), sn (spectral norm in D). Prints the evaluation CNN's classes
+regulariser, LAM=1), drop0.3 (dropout in D), sn (spectral norm in D), tu (true unrolling, k=5 differentiable
+SGD steps of D with learning rate 0.05, as the notebook's unrolled_surrogate_g_step). Prints the evaluation CNN's classes
 covered and KL to uniform in 1,000 samples every tenth of the run. The networks copy the notebook's
 (without its cache); the notebook itself trains only the adopted remedy. Results of 2026-12-03:
 benchmarks/results/collapse-remedies-2026-12-03.md.
@@ -77,6 +78,18 @@ def ms_step(G, D, opt_G, real, z_dim, lam=float(__import__("os").environ.get("LA
     ratio = (fake[:half] - fake[half:]).abs().flatten(1).mean(1) / (z[:half] - z[half:]).abs().mean(1)
     total = loss + lam / (ratio.mean() + 1e-5)
     opt_G.zero_grad(set_to_none=True); total.backward(); opt_G.step(); return loss.detach()
+def tu_step(G, D, opt_G, real, z_dim, k=5, d_lr=float(__import__("os").environ.get("TU_LR", "0.05"))):
+    """Metz et al.'s surrogate loss: G's gradient flows through k differentiable SGD updates of D."""
+    from torch.func import functional_call
+    params = {n: p.detach().requires_grad_(True) for n, p in D.named_parameters()}
+    n = real.shape[0]
+    for _ in range(k):
+        fake = G(torch.randn(n, z_dim))
+        loss_d = bce_d(functional_call(D, params, (real,)), functional_call(D, params, (fake,)))
+        grads = torch.autograd.grad(loss_d, list(params.values()), create_graph=True)
+        params = {name: p - d_lr * g for (name, p), g in zip(params.items(), grads)}
+    loss = bce_g(functional_call(D, params, (G(torch.randn(n, z_dim)),)))
+    opt_G.zero_grad(set_to_none=True); loss.backward(); opt_G.step(); return loss.detach()
 
 images, _ = fashion_mnist_tensors(train=True)
 ev = load_eval_classifier("cpu")
@@ -93,6 +106,7 @@ G = make_generator(); D = make_D(kind)
 batches = random_batches(images, BS, generator=torch.Generator().manual_seed(seed))
 kw = dict(d_loss=bce_d, g_loss=bce_g)
 if kind == "fm": kw = dict(d_loss=bce_d, g_step_fn=fm_step)
+if kind == "tu": kw = dict(d_loss=bce_d, g_step_fn=tu_step)
 if kind == "ms": kw = dict(d_loss=bce_d, g_step_fn=ms_step)
 if kind == "smooth": kw = dict(d_loss=lambda r, f: bce_d(r, f, 0.9), g_loss=bce_g)
 h = train_gan(G, D, batches, z_dim=Z_DIM, steps=STEPS, opt_G=adam(G.parameters()), opt_D=adam(D.parameters()),
