@@ -120,3 +120,19 @@ def test_committed_references_are_fresh_complete_and_small(clean_env):
 def test_every_configuration_reads_definitions_that_exist(clean_env):
     for name, config in CONFIGS.items():
         assert len(reference.code_fingerprint(config)) == 16, name
+
+
+@pytest.mark.parametrize("stem", ["true-unrolling", "wgan", "spectral-norm"])
+def test_notebook_05_references_train_the_notebooks_recipe_in_a_few_steps(clean_env, monkeypatch, tmp_path, stem):
+    """Each 05 reference trains with the notebook's networks (true unrolling through the model answer), records the
+    coverage checks and the two snapshots the notebook shows, and keeps D only for the run in the notebook's table."""
+    monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path / "refs"))
+    seed = 0 if stem == "true-unrolling" else 1
+    run = reference.train(f"05-{stem}-seed{seed}", steps=10)
+    assert [e["step"] for e in run.history["evals"]] == list(range(0, 11))
+    assert sorted(run.history["snapshots_uint8"]) == ["10", "5"]
+    assert len(run.history["snapshots_uint8"]["10"]) == 32 and len(run.history["snapshots_uint8"]["10"][0]) == 784
+    parts = set(torch.load(run.folder / "weights.pt", weights_only=True))
+    assert parts == ({"G", "D"} if stem == "true-unrolling" else {"G"}), parts
+    G = load_definitions("05_mode_collapse", ["make_generator"], constants={"Z_DIM": 64})["make_generator"](batch_norm=False)
+    run.load_weights(G)
