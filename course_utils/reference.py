@@ -130,8 +130,36 @@ def total_bytes(folder: Path | None = None) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
 
 
-def train(name: str, steps: int | None = None, command: str | None = None) -> ReferenceRun:
-    """Train the configuration ``name`` and write its reference files; returns the run as :func:`load` would."""
+PROBE_STEPS = (10, 50, 250)  # a warm-up, then two lengths whose difference gives the cost of one step
+
+
+def steps_for_budget(config, defs: dict, device, seconds: float, started: float) -> tuple[int, dict]:
+    """The number of generator steps (a multiple of 1,000, at most ``config.steps``) that fits in what is left of
+    ``seconds`` since ``started``, from timed probe runs of the configuration's own training on this machine.
+
+    The two timed probes make the same number of evaluations, so their difference is the cost of the extra steps
+    alone; the rest of the shorter probe is the fixed cost (data, evaluations) that the long run pays too.
+    """
+    times = []
+    for n in PROBE_STEPS:
+        t0 = time.perf_counter()
+        config.train(defs, dict(config.params), n, device)
+        times.append(time.perf_counter() - t0)
+    (n1, t1), (n2, t2) = zip(PROBE_STEPS[1:], times[1:])
+    per_step = max((t2 - t1) / (n2 - n1), 1e-6)
+    fixed = max(t1 - n1 * per_step, 0.0)
+    left = seconds - (time.perf_counter() - started) - fixed
+    steps = max(1000, min(config.steps, int(0.9 * left / per_step) // 1000 * 1000))
+    return steps, {"budget_s": seconds, "probe_steps": list(PROBE_STEPS), "probe_s": [round(t, 2) for t in times],
+                   "estimated_ms_per_step": round(per_step * 1000, 2), "estimated_fixed_s": round(fixed, 1)}
+
+
+def train(name: str, steps: int | None = None, command: str | None = None,
+          time_budget_s: float | None = None) -> ReferenceRun:
+    """Train the configuration ``name`` and write its reference files; returns the run as :func:`load` would.
+
+    With ``time_budget_s`` (and no ``steps``) the number of steps is what fits in that many seconds on this
+    machine (:func:`steps_for_budget`); the provenance records the budget and the probes."""
     import torch
 
     from .device import describe_machine, get_device, training_precision
@@ -139,8 +167,8 @@ def train(name: str, steps: int | None = None, command: str | None = None) -> Re
 
     if name not in CONFIGS:
         raise KeyError(f"unknown reference configuration {name!r}; known: {sorted(CONFIGS)}")
+    began = time.perf_counter()
     config = CONFIGS[name]
-    steps = steps or config.steps
     device = get_device()
     defs = {}
     if config.definitions:
@@ -148,6 +176,10 @@ def train(name: str, steps: int | None = None, command: str | None = None) -> Re
     if config.solution_definitions:
         defs.update(load_definitions(config.notebook, config.solution_definitions, "solutions", config.constants))
     fingerprint = code_fingerprint(config)
+    budget = None
+    if time_budget_s is not None and steps is None:
+        steps, budget = steps_for_budget(config, defs, device, time_budget_s, began)
+    steps = steps or config.steps
     start = time.perf_counter()
     weights, history, metrics = config.train(defs, dict(config.params), steps, device)
     seconds = time.perf_counter() - start
@@ -164,10 +196,34 @@ def train(name: str, steps: int | None = None, command: str | None = None) -> Re
         "precision": training_precision(device).describe(), "torch": torch.__version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "final_metrics": metrics,
     }
+    if budget is not None:
+        provenance["steps_chosen_for_time_budget"] = budget
     (folder / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str) + "\n")
     if total_bytes() > MAX_TOTAL_BYTES:
         print(f"warning: reference runs take {total_bytes() / 2**20:.1f} MiB, over the {MAX_TOTAL_BYTES / 2**20:.0f} MiB budget")
     return ReferenceRun(name, folder, provenance, history)
+
+
+def train_many(names: list[str], time_budget_s: float, log_dir: Path) -> int:
+    """``train NAME --time-budget`` for every name at once, each in its own process with one CPU thread (the
+    course's networks are small: one process cannot keep a GPU busy, several can); each one's output goes to
+    ``log_dir/NAME.log``. Returns the number of runs that failed."""
+    import subprocess
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1", TQDM_MININTERVAL="10")
+    jobs = {}
+    for name in names:
+        with open(log_dir / f"{name}.log", "w") as log:
+            jobs[name] = subprocess.Popen([sys.executable, "-m", "course_utils.reference", "train", name,
+                                           "--time-budget", str(time_budget_s)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    failed = 0
+    for name, job in jobs.items():
+        code = job.wait()
+        failed += code != 0
+        log = log_dir / f"{name}.log"
+        print(f"{name}: " + ("done" if code == 0 else f"FAILED (exit {code}), see {log}"), flush=True)
+    return failed
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -178,11 +234,22 @@ def main(argv: list[str] | None = None) -> None:
     t = sub.add_parser("train", help="train a reference configuration and write its files")
     t.add_argument("name", choices=sorted(CONFIGS))
     t.add_argument("--steps", type=int, default=None)
+    t.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="train as many steps (multiples of 1,000) as fit in this many seconds here, instead of --steps")
+    m = sub.add_parser("train-many", help="train several configurations at once, one process each (a GPU machine)")
+    m.add_argument("names", nargs="+", metavar="NAME")
+    m.add_argument("--time-budget", type=float, required=True, metavar="SECONDS", help="for each of them")
+    m.add_argument("--log-dir", type=Path, default=Path("reference-logs"))
     sub.add_parser("list", help="every configuration and the state of its reference run")
     args = parser.parse_args(argv)
+    if args.verb == "train-many":
+        unknown = sorted(set(args.names) - set(CONFIGS))
+        if unknown:
+            parser.error(f"unknown configurations {unknown}; known: {sorted(CONFIGS)}")
+        sys.exit(train_many(args.names, args.time_budget, args.log_dir))
     if args.verb == "train":
         command = "python -m course_utils.reference " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-        run = train(args.name, args.steps, command=command)
+        run = train(args.name, args.steps, command=command, time_budget_s=args.time_budget)
         print(run.label())
         print(json.dumps(run.provenance["final_metrics"], indent=2))
     else:

@@ -8,7 +8,7 @@ fingerprint, so changing either (or the notebook cells it reads) makes the commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 
@@ -39,8 +39,13 @@ def _binned(values: list[float], width: int) -> list[float]:
 
 
 def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
-    """One of notebook 08's GANs, with the notebook's architecture and recipe, for ``steps`` generator steps;
-    Inception Score and Frechet distance (evaluation classifier) every ``steps // evals`` steps."""
+    """One of notebook 08's five GANs exactly as its ``run`` cell trains it (its Generator and critic at
+    ``params["width"]``, losses, critic steps, clipping or gradient penalty, optimiser), for ``steps`` generator
+    steps; Inception Score and Frechet distance (evaluation classifier, ``eval_images`` samples against as many
+    test images) every ``steps // evals`` steps, with the training seconds so far; at the end the same two scores
+    on 10,000 samples against the 10,000 test images."""
+    import time
+
     import torch
 
     from . import seeding
@@ -53,52 +58,90 @@ def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
     z_dim, batch, width = params["z_dim"], params["batch_size"], params["width"]
     G = defs["Generator"](z_dim, width=width).to(device)
     D = defs["critic"](params["spectral"], width=width).to(device)
-    make_opt = lambda p: torch.optim.Adam(p, lr=params["lr"], betas=tuple(params["betas"]))  # noqa: E731
+    if params["optimizer"] == "rmsprop":
+        make_opt = lambda p: torch.optim.RMSprop(p, lr=params["lr"])  # noqa: E731
+    else:
+        make_opt = lambda p: torch.optim.Adam(p, lr=params["lr"], betas=tuple(params["betas"]))  # noqa: E731
     images, _ = fashion_mnist_tensors(train=True)
-    test_images, _ = fashion_mnist_tensors(train=False, limit=params["eval_images"])
+    test_images, _ = fashion_mnist_tensors(train=False)
     classifier = load_eval_classifier(device)
-    real_features = classifier_features(classifier, test_images)
+    real_features = classifier_features(classifier, test_images[:params["eval_images"]])
+    fixed = torch.randn(32, z_dim, generator=torch.Generator().manual_seed(1)).to(device)
+    start = time.perf_counter()
+
+    def sample(n):
+        with torch.no_grad():
+            return torch.cat([G(torch.randn(len(c), z_dim, device=device)) for c in torch.arange(n).split(500)])
 
     def scores(G, step):
-        with torch.no_grad():
-            samples = torch.cat([G(torch.randn(len(c), z_dim, device=device))
-                                 for c in torch.arange(params["eval_images"]).split(500)])
+        samples = sample(params["eval_images"])
         return {"inception_score": inception_score(classifier_probs(classifier, samples)),
-                "frechet_distance": frechet_distance(classifier_features(classifier, samples), real_features)}
+                "frechet_distance": frechet_distance(classifier_features(classifier, samples), real_features),
+                "seconds": round(time.perf_counter() - start, 1)}
 
     pieces = {"d_loss": defs[params["d_loss"]], "g_loss": defs[params["g_loss"]], "n_critic": params["n_critic"]}
+    if params.get("clip"):
+        pieces.update(clip_fn=defs["clip_weights_"], clip_value=params["clip"])
     if params.get("gradient_penalty"):
         pieces["penalty_fn"] = defs["gradient_penalty"]
     history = train_gan(G, D, random_batches(images, batch, generator=torch.Generator().manual_seed(0), device=device),
                         z_dim=z_dim, steps=steps, opt_G=make_opt(G.parameters()), opt_D=make_opt(D.parameters()),
-                        batch_size=batch, eval_fn=scores, eval_every=max(1, steps // params["evals"]),
-                        desc=f"reference {params['variant']}", **pieces)
+                        batch_size=batch, fixed_noise=fixed, eval_fn=scores, eval_every=max(1, steps // params["evals"]),
+                        desc=f"reference {params['variant']}, width {width}", **pieces)
+    G.eval()
+    samples = sample(10_000)
+    final_is = inception_score(classifier_probs(classifier, samples))
+    final_fd = frechet_distance(classifier_features(classifier, samples), classifier_features(classifier, test_images))
     width_bins = max(1, steps // 200)
+    to_pixels = lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).flatten(1).tolist()  # noqa: E731
     record = {"bin_steps": width_bins, "d_loss": _binned(history.d_loss, width_bins),
-              "g_loss": _binned(history.g_loss, width_bins), "evals": history.evals, "train_seconds": history.seconds}
+              "g_loss": _binned(history.g_loss, width_bins), "evals": history.evals, "train_seconds": history.seconds,
+              "snapshots_uint8": {str(s): to_pixels(history.snapshots[s]) for s in (steps // 2, steps)}}
     best = min(history.evals, key=lambda e: e["frechet_distance"])
     metrics = {"final_inception_score": round(history.evals[-1]["inception_score"], 3),
                "final_frechet_distance": round(history.evals[-1]["frechet_distance"], 2),
-               "best_frechet_distance": round(best["frechet_distance"], 2), "best_step": best["step"]}
+               "best_frechet_distance": round(best["frechet_distance"], 2), "best_step": best["step"],
+               "final_inception_score_10k": round(final_is, 3), "final_frechet_distance_10k": round(final_fd, 2),
+               "ms_per_step": round(history.seconds / steps * 1000, 2)}
     return {"G": G.state_dict()}, record, metrics
 
 
-_08_COMMON = dict(z_dim=64, batch_size=64, width=32, seed=0, evals=20, eval_images=2000)
-
-CONFIGS: dict[str, ReferenceConfig] = {
-    "08-dcgan": ReferenceConfig(
-        name="08-dcgan", notebook="08_sn_wgan_gp", steps=20_000, train=train_08_gan,
-        description="notebook 08's DCGAN (its Generator and critic, BCE, Adam 2e-4 / 0.5), a long run of the notebook's recipe",
-        definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss"),
-        params=dict(_08_COMMON, variant="DCGAN", spectral=False, d_loss="bce_d_loss", g_loss="bce_g_loss",
-                    n_critic=1, lr=2e-4, betas=(0.5, 0.999))),
-    "08-wgan-gp": ReferenceConfig(
-        name="08-wgan-gp", notebook="08_sn_wgan_gp", steps=20_000, train=train_08_gan,
-        description="notebook 08's WGAN-GP (model-answer gradient penalty, 5 critic steps, Adam 1e-4 / 0.5, 0.9)",
-        definitions=("Generator", "critic", "wgan_d_loss", "wgan_g_loss"), solution_definitions=("gradient_penalty",),
-        params=dict(_08_COMMON, variant="WGAN-GP", spectral=False, d_loss="wgan_d_loss", g_loss="wgan_g_loss",
-                    n_critic=5, gradient_penalty=True, lr=1e-4, betas=(0.5, 0.9))),
+# Notebook 08's five GANs (its VARIANTS table) and a study of the critic steps of WGAN-GP.
+_08_VARIANTS = {
+    "dcgan": dict(variant="DCGAN", spectral=False, d_loss="bce_d_loss", g_loss="bce_g_loss", n_critic=1,
+                  optimizer="adam", lr=2e-4, betas=(0.5, 0.999)),
+    "sn-gan": dict(variant="SN-GAN", spectral=True, d_loss="bce_d_loss", g_loss="bce_g_loss", n_critic=1,
+                   optimizer="adam", lr=2e-4, betas=(0.5, 0.999)),
+    "wgan": dict(variant="WGAN", spectral=False, d_loss="wgan_d_loss", g_loss="wgan_g_loss", n_critic=5,
+                 optimizer="rmsprop", lr=5e-5, clip=0.01),
+    "wgan-sn": dict(variant="WGAN + SN", spectral=True, d_loss="wgan_d_loss", g_loss="wgan_g_loss", n_critic=5,
+                    optimizer="adam", lr=1e-4, betas=(0.5, 0.9)),
+    "wgan-gp": dict(variant="WGAN-GP", spectral=False, d_loss="wgan_d_loss", g_loss="wgan_g_loss", n_critic=5,
+                    optimizer="adam", lr=1e-4, betas=(0.5, 0.9), gradient_penalty=True),
 }
+_08_VARIANTS["wgan-gp-ncritic1"] = dict(_08_VARIANTS["wgan-gp"], variant="WGAN-GP, 1 critic step", n_critic=1)
+_08_VARIANTS["wgan-gp-ncritic2"] = dict(_08_VARIANTS["wgan-gp"], variant="WGAN-GP, 2 critic steps", n_critic=2)
+_08_RUNS = {32: tuple(_08_VARIANTS), 64: ("dcgan", "wgan-gp"), 128: ("dcgan", "wgan-gp")}  # width: variants
+_08_COMMON = dict(z_dim=64, batch_size=64, seed=0, evals=20, eval_images=2000)
+
+CONFIGS: dict[str, ReferenceConfig] = {}
+for _width, _stems in _08_RUNS.items():
+    for _stem in _stems:
+        _params = _08_VARIANTS[_stem]
+        _name = f"08-{_stem}-w{_width}"
+        CONFIGS[_name] = ReferenceConfig(
+            name=_name, notebook="08_sn_wgan_gp", steps=100_000 if _params["n_critic"] == 1 else 50_000,
+            train=train_08_gan,
+            description=f"notebook 08's {_params['variant']} (its Generator and critic at width {_width}, its recipe), "
+                        "trained far beyond the notebook's budget",
+            definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss", "clip_weights_"),
+            solution_definitions=("gradient_penalty",) if _params.get("gradient_penalty") else (),
+            params=dict(_08_COMMON, **_params, width=_width))
+for _stem in ("dcgan", "wgan-gp"):  # the same configurations, each alone on the machine and for longer
+    _base = CONFIGS[f"08-{_stem}-w32"]
+    CONFIGS[f"08-{_stem}-w32-long"] = replace(
+        _base, name=f"08-{_stem}-w32-long", steps=4 * _base.steps,
+        description=_base.description.replace("trained far beyond", "trained alone, far beyond"))
 
 
 def train_05_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
@@ -178,3 +221,98 @@ for _stem, (_run, _params) in _05_RUNS.items():
             constants={"Z_DIM": 64},
             params=dict(_params, name=_run, seed=_seed, z_dim=64, batch_size=64, batch_norm=False,
                         keep_D=_stem == "true-unrolling" and _seed == 0))  # D for the table's D gap
+
+
+def train_06_cgan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
+    """Notebook 06's conditional GAN exactly as its ``train_model`` cell trains it (the model-answer networks and
+    one-hot labels, a matching-aware discriminator, Adam at the notebook's learning rate), for ``steps`` generator
+    steps; every ``steps // evals`` steps the evaluation classifier scores ``per_class`` samples of each requested
+    class: conditional accuracy, the worst class, Inception Score and Frechet distance against the test set."""
+    import time
+
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    from . import seeding
+    from .data import fashion_mnist_tensors, random_batches
+    from .evaluation import load_eval_classifier
+    from .metrics import classifier_features, classifier_probs, frechet_distance, inception_score
+    from .training import train_gan
+
+    z_dim, k, batch = params["z_dim"], params["num_classes"], params["batch_size"]
+    one_hot = defs["one_hot"]
+    images, labels = fashion_mnist_tensors(train=True)
+    test_images, test_labels = fashion_mnist_tensors(train=False)
+    classifier = load_eval_classifier(device)
+    real_features = classifier_features(classifier, test_images)
+    real_predicted = classifier_probs(classifier, test_images).argmax(1).cpu()
+    real_per_class = [float((real_predicted[test_labels == c] == c).float().mean()) for c in range(k)]
+    seeding.seed_everything(params["seed"])
+    G = defs["ConditionalGenerator"](z_dim, k).to(device)
+    D = defs["ConditionalDiscriminator"](k).to(device)
+    make_opt = lambda p: torch.optim.Adam(p, lr=params["lr"], betas=(0.5, 0.999))  # noqa: E731
+
+    def d_loss(real_scores, fake_scores):
+        return (F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores))
+                + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores)))
+
+    def g_loss(fake_scores):
+        return F.binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
+
+    def wrong_labels(c):
+        shift = torch.randint(1, k, (len(c),), device=c.device)
+        return one_hot((c.argmax(dim=1) + shift) % k, k)
+
+    def noise(n):
+        return torch.randn(n, z_dim, device=device), one_hot(torch.randint(k, (n,), device=device), k)
+
+    requested = torch.arange(k, device=device).repeat_interleave(params["per_class"])
+    probe_z = torch.randn(len(requested), z_dim, generator=torch.Generator().manual_seed(2)).to(device)
+    grid_labels = torch.arange(k).repeat_interleave(3).to(device)
+    grid_z = torch.randn(3, z_dim, generator=torch.Generator().manual_seed(1)).repeat(k, 1).to(device)
+    start = time.perf_counter()
+
+    def scores(G, step):
+        with torch.no_grad():
+            x = torch.cat([G(z, one_hot(c, k)) for z, c in zip(probe_z.split(1000), requested.split(1000))])
+        probs = classifier_probs(classifier, x)
+        predicted, wanted = probs.argmax(1).cpu(), requested.cpu()
+        per_class = [float((predicted[wanted == c] == c).float().mean()) for c in range(k)]
+        return {"conditional_accuracy": float((predicted == wanted).float().mean()),
+                "worst_class_accuracy": min(per_class), "per_class": [round(a, 4) for a in per_class],
+                "classes_within_10_points": sum(r - a <= 0.10 for r, a in zip(real_per_class, per_class)),
+                "inception_score": inception_score(probs),
+                "frechet_distance": frechet_distance(classifier_features(classifier, x), real_features),
+                "seconds": round(time.perf_counter() - start, 1)}
+
+    history = train_gan(
+        G, D, random_batches(images, batch, generator=torch.Generator().manual_seed(0), device=device,
+                             labels=one_hot(labels, k)),
+        z_dim=z_dim, steps=steps, opt_G=make_opt(G.parameters()), opt_D=make_opt(D.parameters()), d_loss=d_loss,
+        g_loss=g_loss, noise=noise, fixed_noise=(grid_z, one_hot(grid_labels, k)), mismatched=wrong_labels,
+        batch_size=batch, eval_fn=scores, eval_every=max(1, steps // params["evals"]), desc="reference 06 cGAN")
+    width = max(1, steps // 200)
+    to_pixels = lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).flatten(1).tolist()  # noqa: E731
+    record = {"bin_steps": width, "d_loss": _binned(history.d_loss, width), "g_loss": _binned(history.g_loss, width),
+              "evals": history.evals, "train_seconds": history.seconds, "real_per_class": real_per_class,
+              "snapshots_uint8": {str(s): to_pixels(history.snapshots[s]) for s in (steps // 2, steps)}}
+    last = history.evals[-1]
+    best = max(history.evals, key=lambda e: e["conditional_accuracy"])
+    metrics = {"final_conditional_accuracy": round(last["conditional_accuracy"], 4),
+               "final_worst_class_accuracy": round(last["worst_class_accuracy"], 4),
+               "final_classes_within_10_points": last["classes_within_10_points"],
+               "final_inception_score": round(last["inception_score"], 3),
+               "final_frechet_distance": round(last["frechet_distance"], 2),
+               "best_conditional_accuracy": round(best["conditional_accuracy"], 4), "best_step": best["step"],
+               "ms_per_step": round(history.seconds / steps * 1000, 2),
+               "real_accuracy_mean": round(float(np.mean(real_per_class)), 4)}
+    return {"G": G.state_dict()}, record, metrics
+
+
+CONFIGS["06-cgan"] = ReferenceConfig(
+    name="06-cgan", notebook="06_conditional_gan", steps=100_000, train=train_06_cgan,
+    description="notebook 06's conditional GAN (model-answer networks, matching-aware D, Adam 1e-3 / 0.5), "
+                "trained far beyond the notebook's budget",
+    solution_definitions=("one_hot", "ConditionalGenerator", "ConditionalDiscriminator"),
+    params=dict(seed=0, z_dim=64, num_classes=10, batch_size=64, lr=1e-3, per_class=1000, evals=20))

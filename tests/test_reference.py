@@ -136,3 +136,39 @@ def test_notebook_05_references_train_the_notebooks_recipe_in_a_few_steps(clean_
     assert parts == ({"G", "D"} if stem == "true-unrolling" else {"G"}), parts
     G = load_definitions("05_mode_collapse", ["make_generator"], constants={"Z_DIM": 64})["make_generator"](batch_norm=False)
     run.load_weights(G)
+
+
+def test_a_time_budget_chooses_whole_thousands_of_steps_from_timed_probes(clean_env, monkeypatch, tmp_path):
+    """``train --time-budget``: the probes run the configuration itself; the steps fit the budget and are recorded."""
+    import time as _time
+
+    calls = []
+
+    def timed_train(defs, params, steps, device):  # 1 s fixed cost + 2 ms per step, on any machine
+        calls.append(steps)
+        _time.sleep(0.0) if steps > 1000 else _time.sleep(0.05 + 0.002 * steps)
+        return {"G": {}}, {}, {"steps": steps}
+
+    monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path / "refs"))
+    monkeypatch.setitem(CONFIGS, "timed", dataclasses.replace(TINY, name="timed", train=timed_train, steps=10_000))
+    run = reference.train("timed", time_budget_s=12.0)
+    assert calls[:3] == list(reference.PROBE_STEPS), calls
+    budget = run.provenance["steps_chosen_for_time_budget"]
+    assert 1.5 <= budget["estimated_ms_per_step"] <= 3.0, budget
+    # about 0.9 * (12 s - probes - 0.05 s) / 2 ms: between 4,000 and 5,000, rounded down to a whole thousand
+    assert run.provenance["steps"] in (4000, 5000) and calls[-1] == run.provenance["steps"], (calls, budget)
+    capped = reference.train("timed", time_budget_s=1e6)
+    assert capped.provenance["steps"] == 10_000
+
+
+def test_train_many_starts_one_process_per_name_with_one_thread_each_and_counts_failures(monkeypatch, tmp_path):
+    """``train-many``: one ``train NAME --time-budget S`` process per name, its output in its own log, failures counted."""
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\necho "args: $* threads: $OMP_NUM_THREADS"\ncase "$4" in *bad*) exit 3;; esac\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(reference.sys, "executable", str(fake))
+    failed = reference.train_many(["08-dcgan-w32", "bad-name"], 120.0, tmp_path / "logs")
+    assert failed == 1
+    log = (tmp_path / "logs" / "08-dcgan-w32.log").read_text()
+    assert log.strip() == "args: -m course_utils.reference train 08-dcgan-w32 --time-budget 120.0 threads: 1", log
+    assert (tmp_path / "logs" / "bad-name.log").is_file()
