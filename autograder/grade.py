@@ -44,6 +44,8 @@ class Outcome:
     reason: str = ""
     seconds: float = 0.0
     cells: dict[str, float] = field(default_factory=dict)
+    # where the time went, from the worker: "started" (epoch seconds), "autograde_s", "feedback_s"
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 LEDGER = "outcomes.jsonl"  # in a workspace: one line per grading, the last line for a submission wins
@@ -249,10 +251,10 @@ def grade_submission(
     auto_max, manual_max = course.max_points(assignment)
     start = time.perf_counter()
 
-    def done(status: str, reason: str, cells: dict[str, float] | None = None) -> Outcome:
+    def done(status: str, reason: str, cells: dict[str, float] | None = None, timings: dict | None = None) -> Outcome:
         cells = cells or {}
         return Outcome(student, assignment, float(sum(cells.values())), auto_max, manual_max, status, reason,
-                       round(time.perf_counter() - start, 2), cells)
+                       round(time.perf_counter() - start, 2), cells, timings or {})
 
     try:
         _forget_submission(workspace, assignment, student)
@@ -281,10 +283,10 @@ def grade_submission(
         if status is None:
             _forget_submission(workspace, assignment, student)
             return done(STATUS_ERROR, problem)
-        cells = _read_scores(workspace, assignment, student)
+        cells, timings = _read_scores(workspace, assignment, student), status.get("timings")
         if feedback and not status.get("feedback"):
-            return done(STATUS_OK, "graded, but feedback failed: " + _one_line(status.get("error") or ""), cells)
-        return done(STATUS_OK, found.reason, cells)
+            return done(STATUS_OK, "graded, but feedback failed: " + _one_line(status.get("error") or ""), cells, timings)
+        return done(STATUS_OK, found.reason, cells, timings)
     except Exception as exc:  # the batch must go on whatever one submission does
         return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {_one_line(str(exc) or traceback.format_exc())}")
 

@@ -41,6 +41,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
+# The kernel is thrown away after the last cell (each submission gets a fresh one in a fresh sandbox, whose
+# processes die with it): kill it at once instead of asking it to shut down and waiting for it.
+c.Execute.shutdown_kernel = "immediate"
 # Output limits: a cell printing a novel is cut to its first lines, a traceback to its last frames.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100

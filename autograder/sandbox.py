@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,21 +93,53 @@ class KernelUid:
 
     The lock goes with the process that holds it, so a grader killed midway frees its uids. Kernels cannot
     reach the locks (their ``/tmp`` is private). :meth:`release` also kills whatever still runs as the uid
-    (processes left behind when the kernel ran without bubblewrap's PID namespace), so that the next kernel
-    to get the uid starts with a process count of zero.
+    (processes left behind when the kernel ran without bubblewrap's PID namespace) and gives the uid back only
+    once no task of it is left, so that the next kernel to get the uid starts with a process count of zero.
+
+    That wait matters: a killed process still counts towards its uid's process limit until it has been
+    reaped, and ``pkill`` returns before that (measured 2026-12-04: 100 killed processes, all still there when
+    it returned). A kernel killed at the end of its notebook (``shutdown_kernel = "immediate"``) right after a
+    fork bomb's left its successor on the same uid without room for its threads: "the kernel died".
     """
 
     def __init__(self, uid: int, fd: int):
         self.uid, self._fd = uid, fd
 
-    def release(self) -> None:
+    def release(self, wait_s: float = 10.0) -> None:
         if self._fd < 0:
             return
         pkill = shutil.which("pkill")
-        if pkill:
-            subprocess.run([pkill, "-KILL", "-U", str(self.uid)], capture_output=True, timeout=10)
+        deadline = time.monotonic() + wait_s
+        while True:
+            if pkill:  # again on every round: a fork bomb may have forked while the previous round killed
+                subprocess.run([pkill, "-KILL", "-U", str(self.uid)], capture_output=True, timeout=10)
+            if not tasks_of(self.uid):
+                break
+            if time.monotonic() > deadline:
+                # still not reaped: keep the uid claimed for the life of this process rather than hand on a
+                # non-zero process count (the pool has a thousand)
+                self._fd = -1
+                return
+            time.sleep(0.02)
         os.close(self._fd)
         self._fd = -1
+
+
+def tasks_of(uid: int) -> int:
+    """How many processes, zombies included, have ``uid`` as their real user id (they count towards its
+    RLIMIT_NPROC until reaped)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/status", "rb") as fh:
+                    status = fh.read()
+            except OSError:  # gone meanwhile
+                continue
+            start = status.find(b"\nUid:\t")
+            if start >= 0 and int(status[start + 6:].split(b"\t", 1)[0]) == uid:
+                count += 1
+    return count
 
 
 def claim_uid() -> KernelUid:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from . import course
@@ -44,14 +45,18 @@ def run_job(job_file: Path, log) -> None:
     """Autograde (and give feedback on) one job; nbgrader's log goes to ``log``, the verdict to the status file."""
     job = json.loads(Path(job_file).read_text())
     status = Path(job["status_file"])
+    started = time.time()  # wall clock, comparable with the cell timestamps nbclient writes into the notebook
     api = course.nbgrader_api(configure(job))
     result = api.autograde(job["assignment"], job["student"], force=True, create=True)
+    autograded = time.time()
     log.write(result.get("log") or "")  # the job log, for the instructor
-    report = {"autograde": bool(result["success"]), "error": result.get("error") or "", "feedback": None}
+    report = {"autograde": bool(result["success"]), "error": result.get("error") or "", "feedback": None,
+              "timings": {"started": started, "autograde_s": round(autograded - started, 3)}}
     if result["success"] and job["feedback"]:
         fb = api.generate_feedback(job["assignment"], job["student"], force=True)
         report["feedback"] = bool(fb["success"])
         report["error"] = fb.get("error") or ""
+        report["timings"]["feedback_s"] = round(time.time() - autograded, 3)
     status.write_text(json.dumps(report))
 
 

@@ -264,6 +264,46 @@ def test_a_fork_bomb_next_door_does_not_starve_a_kernel(tmp_path):
     assert (outcome.status, outcome.score) == (grade.STATUS_OK, 10), outcome
 
 
+def test_a_fork_bombs_uid_is_handed_on_only_once_its_processes_are_gone(tmp_path):
+    """Killed processes count towards their uid's process limit until they are reaped, and ``pkill`` returns
+    before that. A fork bomb's kernel killed at once (``shutdown_kernel = "immediate"``, as grading does) gave
+    its uid back with its processes still there, and the next kernel on that uid died at start-up (the
+    adversarial batch's 'loop', 2026-12-04). Releasing the uid must wait until none of them is left."""
+    import asyncio
+    import tempfile
+
+    from autograder.preprocessors.sandboxed_execute import SandboxedKernelManager
+
+    if not sandbox.drops_privileges():
+        pytest.skip("kernels run as the grader's own user (not root): no uid to hand on")
+    BOMB = ("import os, time\n_n = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(300)\n"
+            "            os._exit(0)\n        _n += 1\nexcept OSError:\n    print('forked', _n)")
+
+    async def bomb_then_kill():
+        scratch = Path(tempfile.mkdtemp(prefix="bomb-"))
+        scratch.chmod(0o711)
+        hidden, readonly = grade.sandbox_paths(course.Workspace(tmp_path / "bomb-ws"))
+        km = SandboxedKernelManager(kernel_name="python3", use_bwrap=sandbox.bwrap_works(), scratch_root=str(scratch),
+                                    hidden_paths=hidden, readonly_paths=readonly)
+        await km.start_kernel()
+        uid = km._uid.uid
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            reply = await kc.execute_interactive(BOMB, timeout=120)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            forked = sandbox.tasks_of(uid)
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)  # kills the kernel, then releases its uid
+        return uid, forked, sandbox.tasks_of(uid)
+
+    uid, forked, left = asyncio.run(bomb_then_kill())
+    assert forked > 50, f"the bomb should have filled its uid's process table, it has {forked} processes"
+    assert left == 0, f"uid {uid} was handed on with {left} of its processes still counted against its limit"
+
+
 def test_a_kernel_slow_to_answer_an_interrupt_costs_only_its_cell(tmp_path, monkeypatch):
     """The other failure under load: after interrupting a cell past its limit, nbclient waited 4 s for the
     kernel's last output and nbgrader made the miss fatal for the whole notebook ("did not stop when

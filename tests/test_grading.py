@@ -53,6 +53,18 @@ def test_sample_submissions_earn_their_expected_scores(sample_class, expected_sc
         assert o.status == (grade.STATUS_OK if submitted else grade.STATUS_ABSENT), o
 
 
+def test_each_grading_records_where_its_time_went(sample_class):
+    outcomes, ws, _ = sample_class
+    ledger = grade.read_ledger(ws)
+    for key, o in outcomes.items():
+        if o.status != grade.STATUS_OK:
+            continue
+        t = o.timings
+        assert t.get("autograde_s", 0) > 0 and t.get("feedback_s", 0) > 0, f"{key}: timings {t}"
+        assert t["autograde_s"] + t["feedback_s"] <= o.seconds, f"{key}: worker's {t} longer than the grading's {o.seconds} s"
+        assert ledger[key].timings == t, f"{key}: the ledger lost the timings"
+
+
 def test_gradebook_agrees_with_the_report(sample_class):
     from nbgrader.api import Gradebook
 
