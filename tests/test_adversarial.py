@@ -8,6 +8,7 @@ The class uses notebook 01 (quick to grade); the hostile code is appended to a s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -218,6 +219,39 @@ def test_each_kernel_gets_a_uid_of_its_own_while_it_lives():
         second.release()
 
 
+BOMB = ("import os, time\n_n = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(300)\n"
+        "            os._exit(0)\n        _n += 1\nexcept OSError:\n    print('forked', _n)")
+
+
+@contextlib.asynccontextmanager
+async def _fork_bomb_kernel(workspace: Path):
+    """A sandboxed grading kernel (the paths a grading kernel gets) that has forked until its process limit
+    refused; yields its uid, and kills it at once on the way out, as grading does."""
+    import tempfile
+
+    from autograder.preprocessors.sandboxed_execute import SandboxedKernelManager
+
+    scratch = Path(tempfile.mkdtemp(prefix="bomb-"))  # outside pytest's 0700 tree, like a grader's
+    scratch.chmod(0o711)
+    # without the read-only .venv a checkout under /tmp has no python in the kernel's private /tmp (the cause
+    # of "Kernel died before replying to kernel_info" in clean clones)
+    hidden, readonly = grade.sandbox_paths(course.Workspace(workspace))
+    km = SandboxedKernelManager(kernel_name="python3", use_bwrap=sandbox.bwrap_works(), scratch_root=str(scratch),
+                                hidden_paths=hidden, readonly_paths=readonly)
+    await km.start_kernel()
+    uid = km._uid.uid
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=120)
+        reply = await kc.execute_interactive(BOMB, timeout=120)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        yield uid
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)  # kills the kernel, then releases its uid
+
+
 def test_a_fork_bomb_next_door_does_not_starve_a_kernel(tmp_path):
     """The failure of the adversarial batch of 2026-12-02: every kernel ran as `nobody`, whose process limit
     (128, counted machine-wide) a fork bomb's children had used up, so the kernel graded beside it died at
@@ -226,39 +260,17 @@ def test_a_fork_bomb_next_door_does_not_starve_a_kernel(tmp_path):
     earn her 10."""
     import asyncio
 
-    from autograder.preprocessors.sandboxed_execute import SandboxedKernelManager
-
     if not sandbox.drops_privileges():
         pytest.skip("kernels run as the grader's own user (not root): no per-kernel process limit")
-    BOMB = ("import os, time\n_n = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(300)\n"
-            "            os._exit(0)\n        _n += 1\nexcept OSError:\n    print('forked', _n)")
 
     async def neighbour_then_grade():
-        import tempfile
-
-        scratch = Path(tempfile.mkdtemp(prefix="neighbour-"))  # outside pytest's 0700 tree, like a grader's
-        scratch.chmod(0o711)
-        # the paths a grading kernel gets: without the read-only .venv a checkout under /tmp has no python in
-        # the kernel's private /tmp (the cause of "Kernel died before replying to kernel_info" in clean clones)
-        hidden, readonly = grade.sandbox_paths(course.Workspace(tmp_path / "neighbour-ws"))
-        km = SandboxedKernelManager(kernel_name="python3", use_bwrap=sandbox.bwrap_works(), scratch_root=str(scratch),
-                                    hidden_paths=hidden, readonly_paths=readonly)
-        await km.start_kernel()
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=120)
-            reply = await kc.execute_interactive(BOMB, timeout=120)
-            assert reply["content"]["status"] == "ok", reply["content"]
+        async with _fork_bomb_kernel(tmp_path / "neighbour-ws"):
             subs = tmp_path / "subs"
             (subs / "alice" / A).mkdir(parents=True)
             nbformat.write(adversarial_class.sample("alice"), subs / "alice" / A / f"{A}.ipynb")
             outcomes, _ = await asyncio.to_thread(grade.grade_class, subs, course.Workspace(tmp_path / "ws"), [A],
                                                   feedback=False, progress=False)
             return outcomes[0]
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel(now=True)
 
     outcome = asyncio.run(neighbour_then_grade())
     assert (outcome.status, outcome.score) == (grade.STATUS_OK, 10), outcome
@@ -270,33 +282,13 @@ def test_a_fork_bombs_uid_is_handed_on_only_once_its_processes_are_gone(tmp_path
     its uid back with its processes still there, and the next kernel on that uid died at start-up (the
     adversarial batch's 'loop', 2026-12-04). Releasing the uid must wait until none of them is left."""
     import asyncio
-    import tempfile
-
-    from autograder.preprocessors.sandboxed_execute import SandboxedKernelManager
 
     if not sandbox.drops_privileges():
         pytest.skip("kernels run as the grader's own user (not root): no uid to hand on")
-    BOMB = ("import os, time\n_n = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(300)\n"
-            "            os._exit(0)\n        _n += 1\nexcept OSError:\n    print('forked', _n)")
 
     async def bomb_then_kill():
-        scratch = Path(tempfile.mkdtemp(prefix="bomb-"))
-        scratch.chmod(0o711)
-        hidden, readonly = grade.sandbox_paths(course.Workspace(tmp_path / "bomb-ws"))
-        km = SandboxedKernelManager(kernel_name="python3", use_bwrap=sandbox.bwrap_works(), scratch_root=str(scratch),
-                                    hidden_paths=hidden, readonly_paths=readonly)
-        await km.start_kernel()
-        uid = km._uid.uid
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=120)
-            reply = await kc.execute_interactive(BOMB, timeout=120)
-            assert reply["content"]["status"] == "ok", reply["content"]
+        async with _fork_bomb_kernel(tmp_path / "bomb-ws") as uid:
             forked = sandbox.tasks_of(uid)
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel(now=True)  # kills the kernel, then releases its uid
         return uid, forked, sandbox.tasks_of(uid)
 
     uid, forked, left = asyncio.run(bomb_then_kill())
