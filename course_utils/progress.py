@@ -12,8 +12,16 @@ from typing import Iterable, TypeVar
 from tqdm.auto import tqdm
 
 T = TypeVar("T")
+_shown = True
 
 
 def progress(iterable: Iterable[T], desc: str = "", total: int | None = None, leave: bool = True):
     """Wrap ``iterable`` in a tqdm bar with a description."""
-    return tqdm(iterable, desc=desc, total=total, leave=leave, dynamic_ncols=True)
+    return tqdm(iterable, desc=desc, total=total, leave=leave, dynamic_ncols=True, disable=not _shown)
+
+
+def show_progress(shown: bool) -> None:
+    """Show bars (the default) or not: a training run forked from a notebook's kernel must not draw widgets
+    through the kernel's sockets (:mod:`course_utils.training.parallel`)."""
+    global _shown
+    _shown = shown

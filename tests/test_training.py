@@ -283,3 +283,120 @@ def test_snapshots_at_chosen_steps():
     with pytest.raises(ValueError, match="snapshot_steps must lie in 0..10"):
         train_gan(G, D, lambda n: torch.randn(n, 1), z_dim=2, steps=10, opt_G=opt_G, opt_D=opt_D, d_loss=_bce_d,
                   g_loss=_bce_g, snapshot_steps=(11,), show_progress=False)
+
+
+# --- several runs side by side (course_utils.training.parallel) ---------------------------------------------------
+
+
+def _ring_job(seed: int, name: str = "side-by-side", broken: bool = False):
+    """A small GAN run as a TrainJob; the models are built (and the random state taken) when the job is made."""
+    from course_utils import seeding
+    from course_utils.training import TrainJob
+
+    seeding.seed_everything(seed)
+    G, D = (nn.Sequential(nn.Linear(a, 32), nn.Tanh(), nn.Linear(32, b)) for a, b in ((4, 2), (2, 1)))
+
+    def g_loss(f):
+        if broken:
+            raise ValueError("a bug in the generator loss")
+        return _bce_g(f)
+
+    def train():
+        opt_G, opt_D = (torch.optim.Adam(m.parameters(), 1e-3) for m in (G, D))
+        return train_gan(G, D, lambda n: torch.randn(n, 2) + 2, z_dim=4, steps=120, opt_G=opt_G, opt_D=opt_D,
+                         d_loss=_bce_d, g_loss=g_loss, batch_size=32, show_progress=False)
+
+    return TrainJob(name, {"seed": seed, "broken": broken}, {"G": G, "D": D}, train)
+
+
+def _weights(job):
+    return torch.cat([p.detach().flatten() for m in job.models.values() for p in m.parameters()])
+
+
+def test_runs_trained_side_by_side_equal_runs_trained_one_after_another(clean_env, monkeypatch):
+    from course_utils.training import load_or_train_all
+
+    monkeypatch.setenv("COURSE_CHECKPOINTS", "0")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the children train with one thread each: the same arithmetic here
+    try:
+        serial = {seed: _ring_job(seed) for seed in range(3)}
+        side_by_side = {seed: _ring_job(seed) for seed in range(3)}
+        one_after_another = load_or_train_all(serial, workers=1)
+        together = load_or_train_all(side_by_side, workers=2)
+    finally:
+        torch.set_num_threads(threads)
+    for seed in range(3):
+        assert together[seed][1] is False and one_after_another[seed][1] is False
+        assert torch.equal(_weights(serial[seed]), _weights(side_by_side[seed])), f"seed {seed}: weights differ"
+        assert together[seed][0].g_loss == one_after_another[seed][0].g_loss, f"seed {seed}: histories differ"
+    assert not torch.equal(_weights(serial[0]), _weights(serial[1])), "different seeds trained the same run"
+
+
+def test_a_job_trains_from_the_random_state_it_was_made_with(clean_env, monkeypatch):
+    from course_utils.training import load_or_train_all
+
+    monkeypatch.setenv("COURSE_CHECKPOINTS", "0")
+    now = _ring_job(0)
+    load_or_train_all({0: now}, workers=1)
+    later = _ring_job(0)
+    torch.randn(1000)  # other work between making the job and training it
+    _ring_job(5)
+    load_or_train_all({0: later}, workers=1)
+    assert torch.equal(_weights(now), _weights(later)), "the run depended on what happened after its job was made"
+
+
+def test_runs_trained_side_by_side_are_cached_and_loaded_the_next_time(clean_env, monkeypatch):
+    from course_utils.training import load_or_train_all
+
+    monkeypatch.delenv("COURSE_CHECKPOINTS", raising=False)
+    first = {seed: _ring_job(seed) for seed in range(2)}
+    trained = load_or_train_all(first, workers=2)
+    again = {seed: _ring_job(seed) for seed in range(2)}
+    loaded = load_or_train_all(again, workers=2)
+    assert [flag for _, flag in trained.values()] == [False, False]
+    assert [flag for _, flag in loaded.values()] == [True, True]
+    for seed in range(2):
+        assert torch.equal(_weights(first[seed]), _weights(again[seed]))
+        assert loaded[seed][0].g_loss == trained[seed][0].g_loss
+
+
+def test_a_failing_run_stops_the_others_and_shows_its_traceback(clean_env, monkeypatch):
+    from course_utils.training import load_or_train_all
+
+    monkeypatch.setenv("COURSE_CHECKPOINTS", "0")
+    jobs = {seed: _ring_job(seed, broken=seed == 1) for seed in range(3)}
+    with pytest.raises(RuntimeError, match=r"(?s)run 1 failed.*ValueError: a bug in the generator loss"):
+        load_or_train_all(jobs, workers=2)
+
+
+def test_runs_train_one_after_another_in_the_fast_profile_and_when_asked(clean_env, monkeypatch):
+    from course_utils.training.parallel import default_workers
+
+    monkeypatch.delenv("COURSE_TRAIN_WORKERS", raising=False)
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    assert default_workers(8) == 1
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    assert default_workers(8) == min(8, len(__import__("os").sched_getaffinity(0)))
+    assert default_workers(1) == 1
+    monkeypatch.setenv("COURSE_TRAIN_WORKERS", "1")
+    assert default_workers(8) == 1
+    monkeypatch.setenv("COURSE_TRAIN_WORKERS", "two")
+    with pytest.raises(ValueError, match="COURSE_TRAIN_WORKERS"):
+        default_workers(8)
+
+
+def test_the_costliest_runs_start_first(clean_env, monkeypatch):
+    from course_utils.training import load_or_train_all, parallel
+
+    monkeypatch.setenv("COURSE_CHECKPOINTS", "0")
+    started = []
+    real_fork = parallel._fork_child
+    monkeypatch.setattr(parallel, "_fork_child", lambda job, *a: started.append(job.config["seed"]) or real_fork(job, *a))
+    jobs = {seed: _ring_job(seed) for seed in range(4)}
+    for seed, cost in enumerate((1, 3, 1, 2)):
+        jobs[seed].cost = cost
+    results = load_or_train_all(jobs, workers=2)
+    assert started == [1, 3, 0, 2], f"expected the costliest first (seeds 1, 3, then 0, 2), got {started}"
+    assert list(results) == [0, 1, 2, 3], "the results must keep the jobs' own order"
