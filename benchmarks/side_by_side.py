@@ -34,15 +34,16 @@ os.environ.setdefault("COURSE_PROFILE", "full")
 
 def _jobs(kind: str, runs: int, steps: int) -> dict:
     import torch
-    from torch import nn
 
     from course_utils import seeding
     from course_utils.data import fashion_mnist_tensors, random_batches
     from course_utils.notebook_code import load_definitions
     from course_utils.training import TrainJob, train_gan
 
-    defs = load_definitions("05_mode_collapse", ["make_generator", "make_discriminator", "bce_d_loss", "bce_g_loss"],
-                            "solutions", constants={"Z_DIM": 64})
+    ring_z = 256  # notebook 05's RING_Z
+    defs = load_definitions("05_mode_collapse", ["make_generator", "make_discriminator", "make_ring_generator",
+                                                 "make_ring_discriminator", "bce_d_loss", "bce_g_loss"],
+                            "solutions", constants={"Z_DIM": 64, "RING_Z": ring_z})
     jobs = {}
     if kind == "fashion":
         try:
@@ -52,10 +53,9 @@ def _jobs(kind: str, runs: int, steps: int) -> dict:
     for seed in range(runs):
         seeding.seed_everything(seed)
         if kind == "ring":
-            G = nn.Sequential(nn.Linear(256, 128), nn.Tanh(), nn.Linear(128, 128), nn.Tanh(), nn.Linear(128, 2))
-            D = nn.Sequential(nn.Linear(2, 128), nn.Tanh(), nn.Linear(128, 1))
+            G, D = defs["make_ring_generator"](), defs["make_ring_discriminator"]()
             data = lambda n, g=torch.Generator().manual_seed(seed): torch.randn(n, 2, generator=g)  # noqa: E731
-            z_dim, batch = 256, 256
+            z_dim, batch = ring_z, 256
         else:
             G, D = defs["make_generator"](), defs["make_discriminator"]()
             data = random_batches(images, 64, generator=torch.Generator().manual_seed(seed))
