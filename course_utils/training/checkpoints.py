@@ -49,10 +49,7 @@ def load_checkpoint(file: Path, models: dict[str, nn.Module]) -> Any | None:
     if not (paths.caching_enabled() and file.is_file()):
         return None
     try:
-        saved = torch.load(file, map_location="cpu", weights_only=False)
-        for model_name, model in models.items():
-            model.load_state_dict(saved["models"][model_name])
-        return saved["history"]
+        return restore_trained(torch.load(file, map_location="cpu", weights_only=False), models)
     except Exception as exc:  # a corrupt or incompatible checkpoint is retrained, not fatal
         print(f"ignoring unusable checkpoint {file.name}: {exc}")
         return None
@@ -62,6 +59,13 @@ def trained_state(models: dict[str, nn.Module], history: Any) -> dict:
     """What a finished run leaves: its models' weights (on the CPU) and its history."""
     return {"models": {k: {n: t.detach().cpu() for n, t in m.state_dict().items()} for k, m in models.items()},
             "history": history}
+
+
+def restore_trained(saved: dict, models: dict[str, nn.Module]) -> Any:
+    """Load the weights of a :func:`trained_state` into ``models`` in place; returns its history."""
+    for model_name, model in models.items():
+        model.load_state_dict(saved["models"][model_name])
+    return saved["history"]
 
 
 def save_checkpoint(file: Path, name: str, config: dict, models: dict[str, nn.Module], history: Any) -> None:

@@ -41,7 +41,7 @@ from torch import nn
 
 from .. import profile
 from .. import progress as progress_module
-from .checkpoints import checkpoint_file, load_checkpoint, save_checkpoint, trained_state
+from .checkpoints import checkpoint_file, load_checkpoint, restore_trained, save_checkpoint, trained_state
 
 
 def _random_state() -> dict:
@@ -121,11 +121,10 @@ def load_or_train_all(
         with tempfile.TemporaryDirectory(prefix="course-runs-") as folder:
             outputs = _train_in_children({key: jobs[key] for key in todo}, Path(folder), workers, threads, desc)
             for key in todo:
-                saved = torch.load(outputs[key], map_location="cpu", weights_only=False)
-                for model_name, model in jobs[key].models.items():
-                    model.load_state_dict(saved["models"][model_name])
-                save_checkpoint(files[key], jobs[key].name, jobs[key].config, jobs[key].models, saved["history"])
-                results[key] = (saved["history"], False)
+                history = restore_trained(torch.load(outputs[key], map_location="cpu", weights_only=False),
+                                          jobs[key].models)
+                save_checkpoint(files[key], jobs[key].name, jobs[key].config, jobs[key].models, history)
+                results[key] = (history, False)
     return {key: results[key] for key in jobs}
 
 
