@@ -44,7 +44,8 @@ class Outcome:
     reason: str = ""
     seconds: float = 0.0
     cells: dict[str, float] = field(default_factory=dict)
-    # where the time went, from the worker: "started" (epoch seconds), "autograde_s", "feedback_s"
+    # where the time went, from the worker: "started" (epoch seconds), "autograde_s", "feedback_s", and the CPU
+    # seconds of the worker ("worker_cpu_s") and of the sandboxed kernel ("kernel_cpu_s")
     timings: dict[str, float] = field(default_factory=dict)
 
 

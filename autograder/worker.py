@@ -45,7 +45,11 @@ def run_job(job_file: Path, log) -> None:
     """Autograde (and give feedback on) one job; nbgrader's log goes to ``log``, the verdict to the status file."""
     job = json.loads(Path(job_file).read_text())
     status = Path(job["status_file"])
+    from .preprocessors.sandboxed_execute import KERNEL_CPU_S
+
     started = time.time()  # wall clock, comparable with the cell timestamps nbclient writes into the notebook
+    cpu = time.process_time()
+    KERNEL_CPU_S.clear()
     api = course.nbgrader_api(configure(job))
     result = api.autograde(job["assignment"], job["student"], force=True, create=True)
     autograded = time.time()
@@ -57,6 +61,9 @@ def run_job(job_file: Path, log) -> None:
         report["feedback"] = bool(fb["success"])
         report["error"] = fb.get("error") or ""
         report["timings"]["feedback_s"] = round(time.time() - autograded, 3)
+    # CPU seconds: this worker's own (nbgrader's preprocessing and bookkeeping, feedback) and the kernel's
+    report["timings"]["worker_cpu_s"] = round(time.process_time() - cpu, 3)
+    report["timings"]["kernel_cpu_s"] = round(sum(KERNEL_CPU_S), 3)
     status.write_text(json.dumps(report))
 
 

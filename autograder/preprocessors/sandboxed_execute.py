@@ -26,6 +26,11 @@ from traitlets import Bool, Int, List, Unicode
 from .. import sandbox
 
 
+# CPU seconds of each kernel this process has shut down (its sandbox launcher included), for the grading's
+# timings: the worker clears it before a notebook and adds it up after (one notebook at a time per worker).
+KERNEL_CPU_S: list[float] = []
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager that launches its kernel inside the course sandbox."""
 
@@ -82,6 +87,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = sandbox.kernel_env(scratch) if not self.use_bwrap else dict(os.environ)
         use = self.use_bwrap and sandbox.bwrap_works()
         return sandbox.wrap(kernel_cmd, scratch, sockets, self._policy(), use, uid), kw
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        process = getattr(self.provisioner, "process", None)
+        if process is not None and not restart:  # read before the kernel is killed and reaped out of sight
+            KERNEL_CPU_S.append(sandbox.tree_cpu_seconds(process.pid))
+        await super().shutdown_kernel(now=now, restart=restart)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
