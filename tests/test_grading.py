@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -63,6 +64,10 @@ def test_each_grading_records_where_its_time_went(sample_class):
         assert t.get("autograde_s", 0) > 0 and t.get("feedback_s", 0) > 0, f"{key}: timings {t}"
         assert t["autograde_s"] + t["feedback_s"] <= o.seconds, f"{key}: worker's {t} longer than the grading's {o.seconds} s"
         assert ledger[key].timings == t, f"{key}: the ledger lost the timings"
+        # CPU seconds: the kernel imports torch (well over a second) and cannot use more than every core for
+        # the whole grading; the worker always does some of nbgrader's work itself
+        assert 1.0 < t.get("kernel_cpu_s", 0) <= o.seconds * (os.cpu_count() or 1) + 1, f"{key}: kernel CPU {t}"
+        assert t.get("worker_cpu_s", 0) > 0, f"{key}: the worker's CPU seconds were not recorded: {t}"
 
 
 def test_gradebook_agrees_with_the_report(sample_class):
