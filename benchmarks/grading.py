@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import course, parallel  # noqa: E402
+from grading_breakdown import _children_cpu  # noqa: E402  (this folder is on sys.path: the script's own)
 
 KINDS = ("alice", "bob", "carol")  # correct (another way), blank, partly wrong
 
@@ -166,13 +167,6 @@ def plain_nbgrader(submissions: Path, work: Path, assignments: list[str]) -> dic
     return {"wall_s": wall, "cpu_s": use.cpu_s, "cpu_exact_s": sum(cpu_per_assignment.values()),
             "others_cpu_s": use.others_cpu_s, "per_assignment_s": per_assignment,
             "per_assignment_cpu_s": cpu_per_assignment, "peak_rss_mb": use.peak / 2**20, "scores": scores}
-
-
-def _children_cpu() -> float:
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def kit(submissions: Path, work: Path, assignments: list[str], jobs: int, processes: bool) -> dict:
