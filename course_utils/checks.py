@@ -164,3 +164,58 @@ def output_layer_shifted(net: Any, *inputs: Any, shift: float = 100.0) -> tuple[
         finally:
             hook.remove()
     return tuple(results)
+
+
+# Operations that count as a layer or an activation in :func:`layer_trace` (aten names at the dispatch level,
+# so that nn modules, functional calls and tensor methods all read the same).
+_CONV = {"convolution"}
+_NORMS = {"native_batch_norm", "_native_batch_norm_legit", "_native_batch_norm_legit_no_training",
+          "_native_batch_norm_legit_functional", "native_layer_norm", "native_group_norm", "instance_norm"}
+_ACTIVATIONS = {"relu", "relu_", "leaky_relu", "leaky_relu_", "tanh", "tanh_", "sigmoid", "sigmoid_", "gelu",
+                "elu", "elu_", "silu", "silu_", "hardtanh", "hardtanh_", "softplus", "prelu", "_prelu_kernel",
+                "relu6", "mish", "selu", "celu", "hardsigmoid", "hardswish", "threshold", "clamp", "clamp_"}
+_OTHER_LAYERS = {"mm", "addmm", "bmm", "linear", "avg_pool2d", "max_pool2d_with_indices", "adaptive_avg_pool2d",
+                 "_adaptive_avg_pool2d", "adaptive_max_pool2d", "upsample_nearest2d", "upsample_bilinear2d",
+                 "mean", "sum", "pixel_shuffle", "amax", "max"}
+
+
+def layer_trace(fn: Any, *inputs: Any) -> tuple[Any, list[dict]]:
+    """``fn(*inputs)`` and the layers and activations it ran, in order, however the student wrote them.
+
+    Each entry has ``op`` (``"conv"``, ``"conv_transpose"``, ``"norm"``, an activation's name such as ``"relu"``,
+    ``"leaky_relu"``, ``"tanh"``, or ``"other"`` for linear layers, pooling, upsampling and reductions) and
+    ``shape`` (the output's shape); convolutions also give ``kernel``, ``stride``, ``padding`` and
+    ``output_padding``, a leaky ReLU its ``slope``. It records at PyTorch's dispatch level, below ``nn.Module``,
+    ``torch.nn.functional`` and tensor methods alike, so it works on the ``meta`` device, where nothing is
+    computed or allocated: a 512 x 512 network can be checked layer by layer on any laptop.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    trace: list[dict] = []
+
+    class _Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            name = func.overloadpacket.__name__
+            first = out[0] if isinstance(out, (tuple, list)) else out
+            shape = tuple(first.shape) if hasattr(first, "shape") else None
+            if name in _CONV:
+                transposed = bool(args[6])
+                weight = args[1]
+                trace.append({"op": "conv_transpose" if transposed else "conv", "shape": shape,
+                              "kernel": tuple(weight.shape[2:]), "stride": tuple(args[3]), "padding": tuple(args[4]),
+                              "output_padding": tuple(args[7])})
+            elif name in _NORMS:
+                trace.append({"op": "norm", "kind": name, "shape": shape})
+            elif name in _ACTIVATIONS:
+                entry = {"op": name.rstrip("_"), "shape": shape}
+                if entry["op"] == "leaky_relu":
+                    entry["slope"] = float(args[1]) if len(args) > 1 else 0.01
+                trace.append(entry)
+            elif name in _OTHER_LAYERS:
+                trace.append({"op": "other", "kind": name, "shape": shape})
+            return out
+
+    with _Recorder():
+        out = fn(*inputs)
+    return out, trace

@@ -105,6 +105,39 @@ def load_definitions(notebook_id: str, names: Iterable[str], source: Source = "n
     return {name: namespace[name] for name in names}
 
 
+def constant_sources(notebook_id: str, names: Iterable[str], source: Source = "notebooks") -> dict[str, str]:
+    """``{name: source text}`` of the top-level assignments ``NAME = <literal>`` of a notebook (its last one each).
+
+    These are the notebook's declared data (a table of training recipes, say): read, never run.
+    """
+    wanted, found = set(names), {}
+    for text in _code_cells(notebook_path(notebook_id, source)):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id in wanted):
+                found[node.targets[0].id] = ast.get_source_segment(text, node.value)
+    missing = wanted - set(found)
+    if missing:
+        raise KeyError(f"{source}/{notebook_id} assigns no {sorted(missing)} at the top level of a code cell")
+    return {name: found[name] for name in names}
+
+
+def load_constants(notebook_id: str, names: Iterable[str], source: Source = "notebooks") -> dict[str, Any]:
+    """The values of the literal top-level assignments ``names`` of a notebook (``ast.literal_eval``: data only;
+    a value that is not a literal raises ValueError naming it)."""
+    out = {}
+    for name, text in constant_sources(notebook_id, names, source).items():
+        try:
+            out[name] = ast.literal_eval(text)
+        except ValueError as exc:
+            raise ValueError(f"{source}/{notebook_id}: {name} is not a plain literal ({exc})") from None
+    return out
+
+
 def sources_fingerprint(*texts: str) -> str:
     """A short hash of source texts (order matters), for provenance and staleness checks."""
     h = hashlib.sha256()

@@ -219,6 +219,112 @@ def test_power_iteration_rejects_subtle_mistakes(name, change):
     expect_fail(SN, "test_power_iteration", _power(**change))
 
 
+DCGAN_512 = """
+class Up(nn.Module):
+    def __init__(self, c_in, c_out, k, s, p, last=False):
+        super().__init__()
+        self.conv, self.last = nn.ConvTranspose2d(c_in, c_out, k, s, p), last
+        self.bn = None if last else nn.BatchNorm2d(c_out)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return {g_last} if self.last else {g_block}
+
+
+class Down(nn.Module):
+    def __init__(self, c_in, c_out, k, s, p, bn):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(c_in, c_out, k, s, p), (nn.BatchNorm2d(c_out) if bn else None)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return {d_block}
+
+
+class Critic512(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(Down(3, 16, 4, 2, 1, False), Down(16, 32, 4, 2, 1, True), Down(32, 64, 4, 2, 1, True),
+                                  Down(64, 128, 4, 2, 1, True))
+        self.head = nn.Conv2d(128, 1, {d_head})
+
+    def forward(self, x):
+        return {d_out}
+
+
+def dcgan_512(z_dim=100):
+    G = nn.Sequential(Up(z_dim, 256, {g_first}), Up(256, 128, 4, 2, 1), Up(128, 64, 4, 2, 1), Up(64, 32, 4, 2, 1),
+                      Up(32, 3, 4, 2, 1, last=True))
+    return G, Critic512()
+"""
+# Another correct design: a first layer with kernel 32 (1 -> 32), four doublings to 512; D halves four times
+# (512 -> 32) and ends with one 32 x 32 kernel; functional activations; conv, LeakyReLU, then batch norm.
+DCGAN_512_GOOD = {"g_last": "torch.tanh(x)", "g_block": "F.relu(self.bn(x), inplace=True)",
+                  "d_block": "self.bn(F.leaky_relu(x, 0.2)) if self.bn is not None else F.leaky_relu(x, 0.2)",
+                  "d_head": "32, 1, 0", "d_out": "self.head(self.body(x)).view(-1, 1)", "g_first": "32, 1, 0"}
+
+
+def _dcgan_512(**change) -> str:
+    return fill(DCGAN_512, DCGAN_512_GOOD, **change)
+
+
+def test_dcgan_512_accepts_another_design_written_another_way():
+    run_grade_cell(SN, "test_dcgan_512", _dcgan_512())
+
+
+def test_dcgan_512_accepts_the_solution_layers_in_a_module_list_with_flatten():
+    run_grade_cell(SN, "test_dcgan_512", """
+        def dcgan_512(z_dim=100):
+            spec = [(z_dim, 128, 4, 1, 0), (128, 64, 4, 2, 1), (64, 32, 8, 4, 2), (32, 16, 8, 4, 2), (16, 3, 8, 4, 2)]
+            g = []
+            for i, (a, b, k, s, p) in enumerate(spec):
+                g += [nn.ConvTranspose2d(a, b, k, s, p)] + ([nn.BatchNorm2d(b), nn.ReLU(inplace=True)] if i < 4 else [nn.Tanh()])
+            d = [nn.Conv2d(3, 16, 8, 4, 2), nn.LeakyReLU(0.2, inplace=True)]
+            for a, b, k, s, p in [(16, 32, 8, 4, 2), (32, 64, 8, 4, 2), (64, 128, 4, 2, 1)]:
+                d += [nn.Conv2d(a, b, k, s, p), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, inplace=True)]
+            d += [nn.Conv2d(128, 1, 4, 1, 0), nn.Flatten()]
+            return nn.Sequential(*g), nn.Sequential(*d)
+    """)
+
+
+@pytest.mark.parametrize("name, change", [
+    ("a sigmoid at the end of D", {"d_out": "torch.sigmoid(self.head(self.body(x))).view(-1, 1)"}),
+    ("D returns (N,) instead of (N, 1)", {"d_out": "self.head(self.body(x)).flatten()"}),
+    ("G ends in a sigmoid instead of tanh", {"g_last": "torch.sigmoid(x)"}),
+    ("G's last layer also has batch norm", {"g_last": "torch.tanh(nn.functional.batch_norm(x, None, None, training=True))"}),
+    ("G without ReLU (a linear generator up to tanh)", {"g_block": "self.bn(x)"}),
+    ("G without batch norm", {"g_block": "F.relu(x)"}),
+    ("D with ReLU instead of LeakyReLU(0.2)",
+     {"d_block": "self.bn(F.relu(x)) if self.bn is not None else F.relu(x)"}),
+    ("D with the default LeakyReLU slope 0.01",
+     {"d_block": "self.bn(F.leaky_relu(x)) if self.bn is not None else F.leaky_relu(x)"}),
+    ("D without batch norm", {"d_block": "F.leaky_relu(x, 0.2)"}),
+    ("D's first layer also has batch norm",
+     {"d_block": "F.leaky_relu(self.bn(x) if self.bn is not None else F.batch_norm(x, None, None, training=True), 0.2)"}),
+    ("D's last layer followed by a LeakyReLU", {"d_out": "F.leaky_relu(self.head(self.body(x)), 0.2).view(-1, 1)"}),
+    ("G reaches 256, not 512 (first layer 1 -> 16)", {"g_first": "16, 1, 0"}),
+    ("D pools a 2 x 2 map instead of covering it", {"d_head": "4, 2, 1", "d_out": "self.head(self.body(x)).mean((2, 3))"}),
+    ("G with layer norm instead of batch norm", {"g_block": "F.relu(F.group_norm(x, 1))"}),
+])
+def test_dcgan_512_rejects_subtle_mistakes(name, change):
+    expect_fail(SN, "test_dcgan_512", _dcgan_512(**change))
+
+
+def test_dcgan_512_with_four_layers_and_an_upsample_fails():
+    expect_fail(SN, "test_dcgan_512", """
+        def dcgan_512(z_dim=100):
+            G = nn.Sequential(nn.ConvTranspose2d(z_dim, 64, 4, 1, 0), nn.BatchNorm2d(64), nn.ReLU(),
+                              nn.ConvTranspose2d(64, 32, 8, 4, 2), nn.BatchNorm2d(32), nn.ReLU(),
+                              nn.ConvTranspose2d(32, 16, 8, 4, 2), nn.BatchNorm2d(16), nn.ReLU(),
+                              nn.ConvTranspose2d(16, 3, 8, 4, 2), nn.Upsample(scale_factor=2), nn.Tanh())
+            D = nn.Sequential(nn.Conv2d(3, 16, 8, 4, 2), nn.LeakyReLU(0.2), nn.Conv2d(16, 32, 8, 4, 2), nn.BatchNorm2d(32),
+                              nn.LeakyReLU(0.2), nn.Conv2d(32, 64, 8, 4, 2), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+                              nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2), nn.Conv2d(128, 1, 4, 1, 0),
+                              nn.Flatten())
+            return G, D
+    """)
+
+
 def test_power_iteration_that_returns_the_starting_u_fails():
     expect_fail(SN, "test_power_iteration", """
         def power_iteration(W, u, n_iters=1):

@@ -54,9 +54,11 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 
 08_sn_wgan_gp
 - alice: correct, written another way (F.normalize, torch's sigma = ||W^T u||; torch.lerp interpolates,
-  grad_outputs of ones, a hand-written norm).
+  grad_outputs of ones, a hand-written norm; a 512 x 512 DCGAN whose first layer has a 32 x 32 kernel, batch norm
+  and ReLU written before each following layer, a critic with functional LeakyReLU and a 32 x 32 head).
 - bob: the untouched release.
-- carol: power iteration right; the gradient penalty draws one epsilon per *pixel* (torch.rand_like).
+- carol: power iteration right; the gradient penalty draws one epsilon per *pixel* (torch.rand_like); the
+  512 x 512 discriminator ends in a sigmoid (a probability instead of a logit).
 """
 
 from __future__ import annotations
@@ -680,6 +682,29 @@ GP_08 = '''def gradient_penalty(D, real, fake, lambda_gp=10.0):
     norms = torch.sqrt((grads.reshape(batch, -1) ** 2).sum(dim=1))
     return lambda_gp * ((norms - 1.0) ** 2).mean()
 '''
+DCGAN_512_08 = '''class Critic512(nn.Module):
+    """Four halvings (512 -> 32), then one 32 x 32 kernel: one logit per image."""
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv2d(a, b, 4, 2, 1) for a, b in [(3, 16), (16, 32), (32, 64), (64, 128)]])
+        self.norms = nn.ModuleList([nn.BatchNorm2d(c) for c in (32, 64, 128)])
+        self.head = nn.Conv2d(128, 1, 32, 1, 0)
+
+    def forward(self, x):
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            x = F.leaky_relu(self.norms[i - 1](x) if i > 0 else x, 0.2)
+        return self.head(x).view(-1, 1)
+
+
+def dcgan_512(z_dim=100):
+    layers = [nn.ConvTranspose2d(z_dim, 256, 32, 1, 0)]            # 1 -> 32
+    for a, b in [(256, 128), (128, 64), (64, 32)]:                  # 32 -> 256
+        layers += [nn.BatchNorm2d(a), nn.ReLU(), nn.ConvTranspose2d(a, b, 4, 2, 1)]
+    layers += [nn.BatchNorm2d(32), nn.ReLU(), nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Tanh()]   # 256 -> 512
+    return nn.Sequential(*layers), Critic512()
+'''
+
 ANSWERS_08: dict[str, dict[str, str]] = {
     "alice": {
         "power_iteration": '''def power_iteration(W, u, n_iters=1):
@@ -690,6 +715,8 @@ ANSWERS_08: dict[str, dict[str, str]] = {
     return torch.dot(u, torch.mv(W, v)), u
 ''',
         "gradient_penalty": GP_08.replace("EPSILON", "torch.rand([batch] + [1] * (real.dim() - 1), device=real.device)"),
+        "dcgan_512": DCGAN_512_08,
+        "answer_dcgan_512": "Transposed: out = (n - 1) s - 2p + k; 1 -> 32 with k 32, then four 4/2/1 doublings.",
         "answer_conclusions": "SN and GP train stably; clipping is slow; GP costs a double backward.",
     },
     "bob": {},
@@ -704,6 +731,8 @@ ANSWERS_08: dict[str, dict[str, str]] = {
     return sigma, u
 ''',
         "gradient_penalty": GP_08.replace("EPSILON", "torch.rand_like(real)"),
+        # D ends in a sigmoid (a probability, not the logit the spec asks for)
+        "dcgan_512": DCGAN_512_08.replace("return self.head(x).view(-1, 1)", "return torch.sigmoid(self.head(x)).view(-1, 1)"),
     },
 }
 
