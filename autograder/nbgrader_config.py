@@ -34,6 +34,22 @@ c.CourseDirectory.ignore = [
 # --- generating the release -------------------------------------------------------------------
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# The instructor's reading of the solution run (cells tagged "instructor") never reaches the release.
+c.GenerateAssignment.preprocessors = [
+    "autograder.preprocessors.DropInstructorCells",
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # --- executing submissions --------------------------------------------------------------------
 # Per-cell wall-clock limit. Grading runs in the fast profile (NBGRADER_EXECUTION implies it), where

@@ -25,25 +25,25 @@ from pathlib import Path
 
 # Each objective: the settings tried, as changes to the notebook's recipe (the first is the paper's setting).
 GRID = {
-    "DCGAN": {"Adam 2e-4 (paper)": {"lr": 2e-4, "betas": (0.5, 0.999)},
-              "Adam 1e-3": {"lr": 1e-3, "betas": (0.5, 0.999)},
+    "DCGAN": {"Adam 2e-4 (paper)": {"lr": 2e-4, "betas": (0.5, 0.999), "batch_size": 64},
+              "Adam 1e-3": {"lr": 1e-3, "betas": (0.5, 0.999), "batch_size": 64},
               "Adam 1e-3, batch 128": {"lr": 1e-3, "betas": (0.5, 0.999), "batch_size": 128},
-              "Adam 1e-3, width 48": {"lr": 1e-3, "betas": (0.5, 0.999), "width": 48}},
-    "SN-GAN": {"Adam 2e-4 (paper)": {"lr": 2e-4, "betas": (0.5, 0.999)},
-               "Adam 1e-3": {"lr": 1e-3, "betas": (0.5, 0.999)},
-               "Adam 2e-3": {"lr": 2e-3, "betas": (0.5, 0.999)}},
-    "WGAN": {"RMSprop 5e-5 (paper)": {"optimizer": "rmsprop", "lr": 5e-5},
-             "RMSprop 2e-4": {"optimizer": "rmsprop", "lr": 2e-4},
-             "RMSprop 1e-3": {"optimizer": "rmsprop", "lr": 1e-3}},
-    "WGAN + SN": {"Adam 1e-4, betas (0.5, 0.9) (paper)": {"lr": 1e-4, "betas": (0.5, 0.9)},
-                  "Adam 1e-3, betas (0.5, 0.9)": {"lr": 1e-3, "betas": (0.5, 0.9)},
-                  "Adam 5e-4, betas (0.5, 0.9)": {"lr": 5e-4, "betas": (0.5, 0.9)}},
-    "WGAN-GP": {"Adam 1e-4, betas (0.5, 0.9) (paper)": {"lr": 1e-4, "betas": (0.5, 0.9)},
-                "Adam 1e-3, betas (0.5, 0.9)": {"lr": 1e-3, "betas": (0.5, 0.9)},
-                "Adam 5e-4, betas (0.5, 0.9)": {"lr": 5e-4, "betas": (0.5, 0.9)}},
-    "WGAN-GP (1 critic step)": {"Adam 1e-4, betas (0.5, 0.9) (paper)": {"lr": 1e-4, "betas": (0.5, 0.9)},
-                                "Adam 1e-3, betas (0.5, 0.9)": {"lr": 1e-3, "betas": (0.5, 0.9)},
-                                "Adam 1e-3, betas (0.0, 0.9)": {"lr": 1e-3, "betas": (0.0, 0.9)}},
+              "Adam 1e-3, width 48": {"lr": 1e-3, "betas": (0.5, 0.999), "batch_size": 64, "width": 48}},
+    "SN-GAN": {"Adam 2e-4 (paper)": {"lr": 2e-4, "betas": (0.5, 0.999), "batch_size": 64},
+               "Adam 1e-3": {"lr": 1e-3, "betas": (0.5, 0.999), "batch_size": 64},
+               "Adam 2e-3": {"lr": 2e-3, "betas": (0.5, 0.999), "batch_size": 64}},
+    "WGAN": {"RMSprop 5e-5 (paper)": {"optimizer": "rmsprop", "lr": 5e-5, "batch_size": 64},
+             "RMSprop 2e-4": {"optimizer": "rmsprop", "lr": 2e-4, "batch_size": 64},
+             "RMSprop 1e-3": {"optimizer": "rmsprop", "lr": 1e-3, "batch_size": 64}},
+    "WGAN + SN": {"Adam 1e-4, betas (0.5, 0.9) (paper)": {"lr": 1e-4, "betas": (0.5, 0.9), "batch_size": 64},
+                  "Adam 1e-3, betas (0.5, 0.9)": {"lr": 1e-3, "betas": (0.5, 0.9), "batch_size": 64},
+                  "Adam 5e-4, betas (0.5, 0.9)": {"lr": 5e-4, "betas": (0.5, 0.9), "batch_size": 64}},
+    "WGAN-GP": {"Adam 1e-4, betas (0.5, 0.9) (paper)": {"lr": 1e-4, "betas": (0.5, 0.9), "batch_size": 64},
+                "Adam 1e-3, betas (0.5, 0.9)": {"lr": 1e-3, "betas": (0.5, 0.9), "batch_size": 64},
+                "Adam 5e-4, betas (0.5, 0.9)": {"lr": 5e-4, "betas": (0.5, 0.9), "batch_size": 64}},
+    "WGAN-GP (1 critic step)": {"Adam 1e-4, betas (0.5, 0.9) (paper)": {"lr": 1e-4, "betas": (0.5, 0.9), "batch_size": 64},
+                                "Adam 1e-3, betas (0.5, 0.9)": {"lr": 1e-3, "betas": (0.5, 0.9), "batch_size": 64},
+                                "Adam 1e-3, betas (0.0, 0.9)": {"lr": 1e-3, "betas": (0.0, 0.9), "batch_size": 64}},
 }
 NOTEBOOK = "08_sn_wgan_gp"
 DEFINITIONS = ("Generator", "critic", "bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss", "clip_weights_")
@@ -149,11 +149,12 @@ def main(argv: list[str] | None = None) -> None:
              if args.only is None or name in args.only for label, changes in settings.items()
              if args.settings is None or label in args.settings for seed in args.seeds]
     began, results = time.perf_counter(), []
-    with mp.get_context("spawn").Pool(args.workers) as pool:
+    with mp.get_context("spawn").Pool(args.workers, maxtasksperchild=1) as pool:  # a fresh process per run
         for r in pool.imap_unordered(_run, tasks):
             results.append(r)
             print(f"{r['gan']:>24} | {r['setting']:<38} seed {r['seed']}: {r['steps']:>6,} steps, IS {r['final_is']:.2f}, "
                   f"FD {r['final_fd']:.1f} (best {r['best_fd']:.1f})", flush=True)
+            print("RESULT " + json.dumps(r), flush=True)  # every finished run is in the log, should a later one fail
     order = {(t[0], t[1], t[5]): i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order[r["gan"], r["setting"], r["seed"]])
     meta = {"command": "python " + " ".join(sys.argv), "machine": describe_machine(),

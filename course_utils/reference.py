@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .notebook_code import definition_sources, load_definitions, sources_fingerprint
+from .notebook_code import definition_sources, load_constants, load_definitions, sources_fingerprint
 
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
 REFERENCES_DIR = Path(__file__).resolve().parent / "references"
@@ -48,15 +48,28 @@ def references_dir() -> Path:
     return Path(env) if env else REFERENCES_DIR
 
 
+def resolved_params(config) -> dict:
+    """The configuration's parameters, with ``recipe`` set to the notebook's own recipe entry when it names one."""
+    params = dict(config.params)
+    if config.recipe is not None:
+        table, entry = config.recipe
+        recipes = load_constants(config.notebook, [table])[table]
+        if entry not in recipes:
+            raise KeyError(f"{config.notebook}'s {table} has no recipe {entry!r}")
+        params["recipe"] = recipes[entry]
+    return params
+
+
 def code_fingerprint(config) -> str:
     """A hash of everything that decides what a configuration trains: the notebook definitions it uses,
-    its own build/train code, its parameters and the source of the course modules it names."""
+    its own build/train code, its parameters (the notebook's recipe among them) and the source of the course
+    modules it names."""
     texts = []
     for source, names in (("notebooks", config.definitions), ("solutions", config.solution_definitions)):
         if names:
             texts += list(definition_sources(config.notebook, names, source).values())
     texts.append(inspect.getsource(config.train))
-    texts.append(json.dumps(config.params, sort_keys=True, default=str))
+    texts.append(json.dumps(resolved_params(config), sort_keys=True, default=str))
     for module in config.modules:
         texts.append(inspect.getsource(importlib.import_module(module)))
     return sources_fingerprint(*texts)
@@ -143,7 +156,7 @@ def steps_for_budget(config, defs: dict, device, seconds: float, started: float)
     times = []
     for n in PROBE_STEPS:
         t0 = time.perf_counter()
-        config.train(defs, dict(config.params), n, device)
+        config.train(defs, resolved_params(config), n, device)
         times.append(time.perf_counter() - t0)
     (n1, t1), (n2, t2) = zip(PROBE_STEPS[1:], times[1:])
     per_step = max((t2 - t1) / (n2 - n1), 1e-6)
@@ -181,7 +194,7 @@ def train(name: str, steps: int | None = None, command: str | None = None,
         steps, budget = steps_for_budget(config, defs, device, time_budget_s, began)
     steps = steps or config.steps
     start = time.perf_counter()
-    weights, history, metrics = config.train(defs, dict(config.params), steps, device)
+    weights, history, metrics = config.train(defs, resolved_params(config), steps, device)
     seconds = time.perf_counter() - start
     folder = references_dir() / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -191,7 +204,7 @@ def train(name: str, steps: int | None = None, command: str | None = None,
     provenance = {
         "name": name, "description": config.description, "notebook": config.notebook,
         "command": command or f"python -m course_utils.reference train {name} --steps {steps}",
-        "code_fingerprint": fingerprint, "params": config.params, "steps": steps,
+        "code_fingerprint": fingerprint, "params": resolved_params(config), "steps": steps,
         "wall_time_s": round(seconds, 1), "machine": describe_machine(), "device": str(device),
         "precision": training_precision(device).describe(), "torch": torch.__version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "final_metrics": metrics,

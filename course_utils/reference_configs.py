@@ -31,6 +31,7 @@ class ReferenceConfig:
     params: dict[str, Any] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
     modules: tuple[str, ...] = ("course_utils.training.gan",)
+    recipe: tuple[str, str] | None = None  # (table, entry): the notebook's own recipe, e.g. ("RECIPES", "DCGAN")
 
 
 def _binned(values: list[float], width: int) -> list[float]:
@@ -39,11 +40,11 @@ def _binned(values: list[float], width: int) -> list[float]:
 
 
 def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
-    """One of notebook 08's five GANs exactly as its ``run`` cell trains it (its Generator and critic at
-    ``params["width"]``, losses, critic steps, clipping or gradient penalty, optimiser), for ``steps`` generator
-    steps; Inception Score and Frechet distance (evaluation classifier, ``eval_images`` samples against as many
-    test images) every ``steps // evals`` steps, with the training seconds so far; at the end the same two scores
-    on 10,000 samples against the 10,000 test images."""
+    """One of notebook 08's GANs exactly as its ``train`` cell trains it (its Generator and critic at
+    ``params["width"]``, and the notebook's own recipe for it: losses, critic steps, clipping or gradient penalty,
+    optimiser, batch size), for ``steps`` generator steps; Inception Score and Frechet distance (evaluation
+    classifier, ``eval_images`` samples against as many test images) every ``steps // evals`` steps, with the
+    training seconds so far; at the end the same two scores on 10,000 samples against the 10,000 test images."""
     import time
 
     import torch
@@ -52,16 +53,13 @@ def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
     from .data import fashion_mnist_tensors, random_batches
     from .evaluation import load_eval_classifier
     from .metrics import classifier_features, classifier_probs, frechet_distance, inception_score
-    from .training import train_gan
+    from .training import recipes, train_gan
 
+    recipe, width, z_dim = params["recipe"], params["width"], params["z_dim"]
     seeding.seed_everything(params["seed"])
-    z_dim, batch, width = params["z_dim"], params["batch_size"], params["width"]
     G = defs["Generator"](z_dim, width=width).to(device)
-    D = defs["critic"](params["spectral"], width=width).to(device)
-    if params["optimizer"] == "rmsprop":
-        make_opt = lambda p: torch.optim.RMSprop(p, lr=params["lr"])  # noqa: E731
-    else:
-        make_opt = lambda p: torch.optim.Adam(p, lr=params["lr"], betas=tuple(params["betas"]))  # noqa: E731
+    D = defs["critic"](**recipe["model"], width=width).to(device)
+    pieces = recipes.gan_arguments(recipe, defs)
     images, _ = fashion_mnist_tensors(train=True)
     test_images, _ = fashion_mnist_tensors(train=False)
     classifier = load_eval_classifier(device)
@@ -79,15 +77,11 @@ def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
                 "frechet_distance": frechet_distance(classifier_features(classifier, samples), real_features),
                 "seconds": round(time.perf_counter() - start, 1)}
 
-    pieces = {"d_loss": defs[params["d_loss"]], "g_loss": defs[params["g_loss"]], "n_critic": params["n_critic"]}
-    if params.get("clip"):
-        pieces.update(clip_fn=defs["clip_weights_"], clip_value=params["clip"])
-    if params.get("gradient_penalty"):
-        pieces["penalty_fn"] = defs["gradient_penalty"]
-    history = train_gan(G, D, random_batches(images, batch, generator=torch.Generator().manual_seed(0), device=device),
-                        z_dim=z_dim, steps=steps, opt_G=make_opt(G.parameters()), opt_D=make_opt(D.parameters()),
-                        batch_size=batch, fixed_noise=fixed, eval_fn=scores, eval_every=max(1, steps // params["evals"]),
-                        desc=f"reference {params['variant']}, width {width}", **pieces)
+    history = train_gan(G, D, random_batches(images, pieces["batch_size"], generator=torch.Generator().manual_seed(0), device=device),
+                        z_dim=z_dim, steps=steps, opt_G=recipes.optimizer_for(recipe, G.parameters()),
+                        opt_D=recipes.optimizer_for(recipe, D.parameters()), fixed_noise=fixed, eval_fn=scores,
+                        eval_every=max(1, steps // params["evals"]), desc=f"reference {params['variant']}, width {width}",
+                        **pieces)
     G.eval()
     samples = sample(10_000)
     final_is = inception_score(classifier_probs(classifier, samples))
@@ -106,42 +100,20 @@ def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
     return {"G": G.state_dict()}, record, metrics
 
 
-# Notebook 08's five GANs (its VARIANTS table) and a study of the critic steps of WGAN-GP.
-_08_VARIANTS = {
-    "dcgan": dict(variant="DCGAN", spectral=False, d_loss="bce_d_loss", g_loss="bce_g_loss", n_critic=1,
-                  optimizer="adam", lr=2e-4, betas=(0.5, 0.999)),
-    "sn-gan": dict(variant="SN-GAN", spectral=True, d_loss="bce_d_loss", g_loss="bce_g_loss", n_critic=1,
-                   optimizer="adam", lr=2e-4, betas=(0.5, 0.999)),
-    "wgan": dict(variant="WGAN", spectral=False, d_loss="wgan_d_loss", g_loss="wgan_g_loss", n_critic=5,
-                 optimizer="rmsprop", lr=5e-5, clip=0.01),
-    "wgan-sn": dict(variant="WGAN + SN", spectral=True, d_loss="wgan_d_loss", g_loss="wgan_g_loss", n_critic=5,
-                    optimizer="adam", lr=1e-4, betas=(0.5, 0.9)),
-    "wgan-gp": dict(variant="WGAN-GP", spectral=False, d_loss="wgan_d_loss", g_loss="wgan_g_loss", n_critic=5,
-                    optimizer="adam", lr=1e-4, betas=(0.5, 0.9), gradient_penalty=True),
-}
-_08_VARIANTS["wgan-gp-ncritic1"] = dict(_08_VARIANTS["wgan-gp"], variant="WGAN-GP, 1 critic step", n_critic=1)
-_08_VARIANTS["wgan-gp-ncritic2"] = dict(_08_VARIANTS["wgan-gp"], variant="WGAN-GP, 2 critic steps", n_critic=2)
-_08_RUNS = {32: tuple(_08_VARIANTS), 64: ("dcgan", "wgan-gp"), 128: ("dcgan", "wgan-gp")}  # width: variants
-_08_COMMON = dict(z_dim=64, batch_size=64, seed=0, evals=20, eval_images=2000)
+# Notebook 08's GANs, each with the recipe the notebook declares for it (its RECIPES table, read at training time).
+_08_RUNS = {"dcgan": "DCGAN", "sn-gan": "SN-GAN", "wgan": "WGAN", "wgan-sn": "WGAN + SN", "wgan-gp": "WGAN-GP",
+            "wgan-gp-ncritic1": "WGAN-GP (1 critic step)"}
+_08_COMMON = dict(z_dim=64, seed=0, evals=20, eval_images=2000, width=32)
 
 CONFIGS: dict[str, ReferenceConfig] = {}
-for _width, _stems in _08_RUNS.items():
-    for _stem in _stems:
-        _params = _08_VARIANTS[_stem]
-        _name = f"08-{_stem}-w{_width}"
-        CONFIGS[_name] = ReferenceConfig(
-            name=_name, notebook="08_sn_wgan_gp", steps=100_000 if _params["n_critic"] == 1 else 50_000,
-            train=train_08_gan,
-            description=f"notebook 08's {_params['variant']} (its Generator and critic at width {_width}, its recipe), "
-                        "trained far beyond the notebook's budget",
-            definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss", "clip_weights_"),
-            solution_definitions=("gradient_penalty",) if _params.get("gradient_penalty") else (),
-            params=dict(_08_COMMON, **_params, width=_width))
-for _stem in ("dcgan", "wgan-gp"):  # the same configurations, each alone on the machine and for longer
-    _base = CONFIGS[f"08-{_stem}-w32"]
-    CONFIGS[f"08-{_stem}-w32-long"] = replace(
-        _base, name=f"08-{_stem}-w32-long", steps=4 * _base.steps,
-        description=_base.description.replace("trained far beyond", "trained alone, far beyond"))
+for _stem, _variant in _08_RUNS.items():
+    _name = f"08-{_stem}"
+    CONFIGS[_name] = ReferenceConfig(
+        name=_name, notebook="08_sn_wgan_gp", steps=200_000, train=train_08_gan, recipe=("RECIPES", _variant),
+        description=f"notebook 08's {_variant} (its Generator and critic, its recipe), trained far beyond the notebook's budget",
+        definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss", "clip_weights_"),
+        solution_definitions=("gradient_penalty",) if "gp" in _stem else (),
+        modules=("course_utils.training.gan", "course_utils.training.recipes"), params=dict(_08_COMMON, variant=_variant))
 
 
 def train_05_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:

@@ -1,6 +1,7 @@
 """The course's nbgrader preprocessors, on tiny notebooks made in the test."""
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder.preprocessors import DemoteStderr, HideHiddenTests
@@ -73,3 +74,26 @@ def test_check_description_finds_the_check_on_or_after_the_failing_line():
     assert check_description(source, 5) == "h with no input"
     assert check_description(source, 6) is None
     assert check_description("not python (", 1) is None
+
+
+def test_drop_instructor_cells_removes_tagged_cells_and_keeps_the_rest():
+    from nbformat.v4 import new_markdown_cell
+
+    from autograder.preprocessors import DropInstructorCells
+
+    nb = new_notebook(cells=[new_markdown_cell("intro"), new_markdown_cell("what this run measured: 78.0 %",
+                                                                          metadata={"tags": ["instructor"]}),
+                             new_code_cell("x = 1")])
+    out, _ = DropInstructorCells().preprocess(nb, {})
+    assert [c.source for c in out.cells] == ["intro", "x = 1"]
+
+
+def test_drop_instructor_cells_refuses_a_tagged_graded_cell():
+    from nbformat.v4 import new_markdown_cell
+
+    from autograder.preprocessors import DropInstructorCells
+
+    cell = new_markdown_cell("answer", metadata={"tags": ["instructor"],
+                                                 "nbgrader": {"grade": True, "solution": True, "grade_id": "a", "points": 2}})
+    with pytest.raises(ValueError, match="instructor cells must be plain cells"):
+        DropInstructorCells().preprocess(new_notebook(cells=[cell]), {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 import torch
@@ -82,6 +83,39 @@ def test_changed_notebook_code_makes_the_reference_stale(tiny, monkeypatch):
     monkeypatch.setattr(reference, "definition_sources", edited)
     state, message = reference.status("tiny")
     assert state == "stale" and "STALE" in message
+
+
+def test_a_changed_learning_rate_in_a_copy_of_the_notebook_makes_its_reference_stale(clean_env, monkeypatch, tmp_path):
+    """Recipes have one source: the reference reads the notebook's RECIPES table, so editing the learning rate there
+    (in a copy of the course folder) is a change of the reference's code fingerprint, and nothing else is."""
+    import shutil
+
+    from course_utils import notebook_code, paths
+    from course_utils.notebook_code import load_constants
+
+    copy = tmp_path / "course"
+    for source in ("notebooks", "solutions"):
+        shutil.copytree(paths.repo_root() / source / "08_sn_wgan_gp", copy / source / "08_sn_wgan_gp")
+    monkeypatch.setattr(notebook_code, "repo_root", lambda: copy)
+    monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path / "refs"))
+    config = CONFIGS["08-dcgan"]
+    assert reference.resolved_params(config)["recipe"] == load_constants("08_sn_wgan_gp", ["RECIPES"])["RECIPES"]["DCGAN"]
+    folder = tmp_path / "refs" / "08-dcgan"
+    folder.mkdir(parents=True)
+    (folder / "provenance.json").write_text(json.dumps({"code_fingerprint": reference.code_fingerprint(config)}))
+    assert reference.status("08-dcgan")[0] == "ok"
+    release = copy / "notebooks" / "08_sn_wgan_gp" / "08_sn_wgan_gp.ipynb"
+    nb = json.loads(release.read_text())
+    cell = next(c for c in nb["cells"] if "RECIPES = {" in "".join(c["source"]))
+    text = "".join(cell["source"])
+    start = text.index('"DCGAN": {')
+    edited = re.sub(r'"lr": [0-9.e-]+', '"lr": 0.0123', text[start:], count=1)
+    cell["source"] = text[:start] + edited
+    release.write_text(json.dumps(nb))
+    assert load_constants("08_sn_wgan_gp", ["RECIPES"])["RECIPES"]["DCGAN"]["lr"] == 0.0123
+    state, message = reference.status("08-dcgan")
+    assert state == "stale" and "STALE" in message
+    assert reference.status("08-sn-gan")[0] in ("missing", "ok")  # another GAN's recipe is unchanged
 
 
 def test_a_removed_configuration_is_stale(tiny, monkeypatch):

@@ -59,3 +59,43 @@ def test_every_solution_has_graded_cells_and_a_points_statement():
         nb = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
         assert f"{auto + manual:g} points" in nb.cells[0].source, (
             f"{assignment}'s first cell should state the total ({auto + manual:g} points)")
+
+
+def _measured_figures(assignment: str) -> dict[str, float]:
+    """The measured (non-integer) figures of a notebook's recorded full run, ``results/<id>.json``."""
+    metrics = json.loads((course.ROOT / "results" / f"{assignment}.json").read_text())["metrics"]
+    return {k: v for k, v in metrics.items() if isinstance(v, float) and v != int(v)}
+
+
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_the_release_does_not_quote_the_solution_runs_measurements(assignment):
+    """Rule: no text cell of a release quotes a measured figure of the solution's recorded run. A figure is a decimal
+    number with three or more significant digits in the text ("78.0", "2.47", "0.0105"); it is a quote when a
+    non-integer value of ``results/<id>.json`` rounds to it (or, as a percentage, to it). Integers are left out:
+    they are budgets and sizes the notebook sets (steps, images), not outcomes. The instructor's reading of the
+    run lives in cells tagged ``instructor``, which the release drops, and in the model answers, which it clears.
+    """
+    import re
+
+    figures = _measured_figures(assignment)
+    nb = nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
+    quotes = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for match in re.finditer(r"(?<![\w.])\d+\.\d+", cell.source):
+            text = match.group()
+            if len(text.replace(".", "").lstrip("0")) < 3:
+                continue
+            decimals, value = len(text.split(".")[1]), float(text)
+            keys = [k for k, v in figures.items() if value in (round(v, decimals), round(100 * v, decimals))]
+            if keys:
+                quotes.append(f"cell {cell.get('id')}: {text} (= {keys[0]})")
+    assert not quotes, f"{assignment}'s release quotes its solution run's measurements: {quotes}"
+
+
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_instructor_cells_stay_in_the_solutions(assignment):
+    """Cells tagged ``instructor`` (the reading of the solution's run) exist only in ``solutions/``."""
+    nb = nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
+    assert not [c.get("id") for c in nb.cells if "instructor" in c.metadata.get("tags", [])]
