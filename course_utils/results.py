@@ -112,6 +112,72 @@ class Stopwatch:
         return self.seconds
 
 
+BUDGET_PREFIX = "**Time to run.**"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def budget_line(notebook_id: str, directory: Path | None = None) -> str:
+    """The sentence each notebook's first cell carries about its own cost, from ``results/<id>.json``: the
+    full profile's measured wall time and machine, the fast profile's, and a GPU's where one was measured.
+    A test compares the notebooks' first cells with this, so the figures cannot drift from the record."""
+    directory = Path(directory or (paths.repo_root() or Path.cwd()) / "results")
+    data = json.loads((directory / f"{notebook_id}.json").read_text())
+    full = data["metrics"].get("wall_time_s")
+    if full is None:
+        raise KeyError(f"results/{notebook_id}.json records no wall_time_s: rerun the notebook in the full profile")
+    where = "one GPU" if data.get("device", "cpu").startswith("cuda") else "two CPU cores"
+    line = (f"{BUDGET_PREFIX} The full profile (the default) took {_minutes(full)} on {where} when it was last "
+            f"recorded ({data['machine']}, {data['date'][:10]}, `results/{notebook_id}.json`)")
+    fast = data.get("fast_profile")
+    if fast:
+        line += (f"; the fast profile (`COURSE_PROFILE=fast`: the same code on small subsets, what the autograder "
+                 f"runs) {_minutes(fast['wall_time_s'])}")
+    gpu = data.get("gpu_profile")
+    if gpu:
+        line += f"; on {gpu['device']}, {_minutes(gpu['wall_time_s'])}"
+    return line + "."
+
+
+def time_fast_profile(notebook_id: str, directory: Path | None = None) -> float:
+    """Execute the solution notebook in the fast profile (nbclient, a fresh kernel) and record its wall time
+    as ``fast_profile`` in ``results/<id>.json`` (the full run's metrics are left as they are)."""
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from .device import describe_machine
+
+    root = paths.repo_root()
+    if root is None:
+        raise FileNotFoundError("timing a notebook needs a checkout of the course repository")
+    nb = nbformat.read(root / "solutions" / notebook_id / f"{notebook_id}.ipynb", as_version=4)
+    env_before = os.environ.get("COURSE_PROFILE")
+    os.environ["COURSE_PROFILE"] = "fast"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            NotebookClient(nb, timeout=1800, kernel_name="python3",
+                           resources={"metadata": {"path": str(root / "solutions" / notebook_id)}}).execute()
+            seconds = time.perf_counter() - start
+            del tmp
+    finally:
+        if env_before is None:
+            os.environ.pop("COURSE_PROFILE", None)
+        else:
+            os.environ["COURSE_PROFILE"] = env_before
+    directory = Path(directory or root / "results")
+    path = directory / f"{notebook_id}.json"
+    data = json.loads(path.read_text())
+    data["fast_profile"] = {"wall_time_s": round(seconds, 1), "machine": describe_machine(),
+                            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return seconds
+
+
 def markdown_table(directory: Path | None = None) -> str:
     """The README's results table, one row per recorded notebook."""
     directory = Path(directory or (paths.repo_root() or Path.cwd()) / "results")
@@ -144,8 +210,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Print the recorded results as a markdown table.")
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--update-readme", type=Path, default=None, help="rewrite the table in this README")
+    parser.add_argument("--time-fast", nargs="+", metavar="ID", default=None,
+                        help="execute these solution notebooks in the fast profile and record their wall time")
+    parser.add_argument("--budget-lines", action="store_true", help="print each notebook's 'Time to run' sentence")
     args = parser.parse_args(argv)
-    if args.update_readme:
+    if args.time_fast:
+        for notebook_id in args.time_fast:
+            print(f"{notebook_id}: fast profile {time_fast_profile(notebook_id):.1f} s", flush=True)
+    elif args.budget_lines:
+        for file in sorted(Path(args.dir or (paths.repo_root() or Path.cwd()) / "results").glob("*.json")):
+            print(budget_line(file.stem, args.dir))
+    elif args.update_readme:
         changed = update_readme(args.update_readme, args.dir)
         print(f"{args.update_readme}: results table {'updated' if changed else 'already up to date'}")
     else:

@@ -66,3 +66,23 @@ def test_confusion_matrix_counts_true_rows_against_predicted_columns():
     assert m.sum() == 6 and np.trace(m) == 4
     with pytest.raises(ValueError, match="2 true labels but 3"):
         confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 1, 1]), 3)
+
+
+def test_mixture_share_between_modes_is_exp_minus_two_for_real_data_and_high_for_a_frame():
+    """Farther than 2 std from every centre: exp(-2) = 13.5 % of a 2-D Gaussian's mass; points on the square through
+    the four centres (a 'frame', what a GAN on this mixture often draws) lie mostly between the modes."""
+    import math
+
+    import torch
+
+    from course_utils.metrics import mixture_quality
+
+    centers = torch.tensor([[5.0, 5.0], [10.0, 5.0], [5.0, 10.0], [10.0, 10.0]])
+    g = torch.Generator().manual_seed(0)
+    real = centers[torch.randint(0, 4, (40_000,), generator=g)] + torch.randn(40_000, 2, generator=g)
+    assert abs(mixture_quality(real, centers).between_share - math.exp(-2)) < 0.01
+    t = torch.rand(4000, generator=g) * 5
+    frame = torch.cat([torch.stack([5 + t, torch.full_like(t, c)], 1) for c in (5.0, 10.0)]
+                      + [torch.stack([torch.full_like(t, c), 5 + t], 1) for c in (5.0, 10.0)])
+    report = mixture_quality(frame, centers)
+    assert report.modes_covered == 4 and report.between_share > 0.15

@@ -99,3 +99,16 @@ def test_instructor_cells_stay_in_the_solutions(assignment):
     """Cells tagged ``instructor`` (the reading of the solution's run) exist only in ``solutions/``."""
     nb = nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
     assert not [c.get("id") for c in nb.cells if "instructor" in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_each_notebook_opens_with_its_budget_from_its_results_file(assignment):
+    """The first cell states what the notebook costs to run, word for word the sentence made from
+    ``results/<id>.json`` (course_utils.results.budget_line), so the figures cannot drift from the record."""
+    from course_utils.results import BUDGET_PREFIX, budget_line
+
+    first = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4).cells[0].source
+    stated = [line for line in first.splitlines() if line.startswith(BUDGET_PREFIX)]
+    expected = budget_line(assignment)
+    assert stated == [expected], (f"{assignment}'s first cell should carry the line\n{expected}\n"
+                                  f"(python -m course_utils.results --budget-lines), got {stated}")
