@@ -184,8 +184,10 @@ def layer_trace(fn: Any, *inputs: Any) -> tuple[Any, list[dict]]:
 
     Each entry has ``op`` (``"conv"``, ``"conv_transpose"``, ``"norm"``, an activation's name such as ``"relu"``,
     ``"leaky_relu"``, ``"tanh"``, or ``"other"`` for linear layers, pooling, upsampling and reductions) and
-    ``shape`` (the output's shape); convolutions also give ``kernel``, ``stride``, ``padding`` and
-    ``output_padding``, a leaky ReLU its ``slope``. It records at PyTorch's dispatch level, below ``nn.Module``,
+    ``shape`` (the output's shape); convolutions also give ``kernel``, ``stride``, ``padding``,
+    ``output_padding``, the channels they received (``in_channels``) and those their weight was built for
+    (``built_for_channels``: the ``meta`` device does not compare the two for transposed convolutions), a leaky
+    ReLU its ``slope``. It records at PyTorch's dispatch level, below ``nn.Module``,
     ``torch.nn.functional`` and tensor methods alike, so it works on the ``meta`` device, where nothing is
     computed or allocated: a 512 x 512 network can be checked layer by layer on any laptop.
     """
@@ -200,11 +202,12 @@ def layer_trace(fn: Any, *inputs: Any) -> tuple[Any, list[dict]]:
             first = out[0] if isinstance(out, (tuple, list)) else out
             shape = tuple(first.shape) if hasattr(first, "shape") else None
             if name in _CONV:
-                transposed = bool(args[6])
-                weight = args[1]
+                transposed, weight, groups = bool(args[6]), args[1], int(args[8])
+                built_for = weight.shape[0] if transposed else weight.shape[1] * groups
                 trace.append({"op": "conv_transpose" if transposed else "conv", "shape": shape,
                               "kernel": tuple(weight.shape[2:]), "stride": tuple(args[3]), "padding": tuple(args[4]),
-                              "output_padding": tuple(args[7])})
+                              "output_padding": tuple(args[7]), "in_channels": int(args[0].shape[1]),
+                              "built_for_channels": int(built_for)})
             elif name in _NORMS:
                 trace.append({"op": "norm", "kind": name, "shape": shape})
             elif name in _ACTIVATIONS:

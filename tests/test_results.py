@@ -1,5 +1,6 @@
 """Recorded results: what record() writes, and where (full runs in the repo, fast runs in the cache)."""
 
+import pytest
 import json
 
 from course_utils import paths, results
@@ -70,3 +71,22 @@ def test_a_started_stopwatch_spans_cells_until_stopped():
     clock = results.Stopwatch.started()
     elapsed = clock.stop()
     assert elapsed == clock.seconds >= 0
+
+
+def test_budget_line_states_the_recorded_full_and_fast_profile_times(tmp_path):
+    """The 'Time to run' sentence comes from the results file: minutes for the full run, seconds for a short one."""
+    import json
+
+    from course_utils.results import BUDGET_PREFIX, budget_line
+
+    (tmp_path / "x.json").write_text(json.dumps({
+        "notebook": "x", "metrics": {"wall_time_s": 1005.2}, "profile": "full", "machine": "a machine", "device": "cpu",
+        "date": "2026-12-06T05:00:00+00:00", "fast_profile": {"wall_time_s": 41.4}}))
+    line = budget_line("x", tmp_path)
+    assert line.startswith(BUDGET_PREFIX)
+    assert "took 17 min on two CPU cores" in line and "(a machine, 2026-12-06" in line and "41 s" in line
+    data = json.loads((tmp_path / "x.json").read_text())
+    del data["metrics"]["wall_time_s"]
+    (tmp_path / "x.json").write_text(json.dumps(data))
+    with pytest.raises(KeyError, match="wall_time_s"):
+        budget_line("x", tmp_path)
