@@ -77,8 +77,8 @@ def with_changes(recipe: Recipe, **changes: Any) -> dict[str, Any]:
 
 def describe(recipe: Recipe) -> str:
     """One line a student reads: optimiser, learning rate, betas, critic steps, clipping or penalty, batch."""
-    parts = [recipe["optimizer"].replace("adam", "Adam").replace("rmsprop", "RMSprop").replace("sgd", "SGD")
-             + f" {recipe['lr']:g}"]
+    lr = f"{recipe['lr']:.0e}".replace("e-0", "e-").replace("e+0", "e")  # 1e-3, as the papers write it
+    parts = [recipe["optimizer"].replace("adam", "Adam").replace("rmsprop", "RMSprop").replace("sgd", "SGD") + f" {lr}"]
     if recipe["optimizer"] == "adam":
         parts[0] += f", betas {tuple(recipe.get('betas', (0.9, 0.999)))}"
     parts.append(f"{recipe.get('n_critic', 1)} critic step{'s' * (recipe.get('n_critic', 1) != 1)}")
