@@ -46,8 +46,8 @@ selftest: $(STAMP)
 nbval: $(STAMP)  ## re-execute every solution notebook in the fast profile
 	COURSE_PROFILE=fast $(PY) -m pytest --nbval-lax --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider solutions/
 
-results-table: $(STAMP)  ## regenerate the README's results table from results/*.json
-	$(PY) -m course_utils.results --update-readme README.md
+results-table: $(STAMP)  ## regenerate the results table in results/README.md from results/*.json
+	$(PY) -m course_utils.results --update-readme results/README.md
 
 lab: $(STAMP)  ## JupyterLab on the student release
 	env -u MPLBACKEND $(VENV)/bin/jupyter lab notebooks/  # the kernel must draw inline, not with Agg

@@ -43,10 +43,10 @@ def test_committed_results_are_full_profile_runs():
         assert data["notebook"] == file.stem
 
 
-def test_readme_results_table_is_generated_from_results():
-    readme = (paths.repo_root() / "README.md").read_text()
+def test_results_table_is_generated_from_results():
+    readme = (paths.repo_root() / "results" / "README.md").read_text()
     assert f"{results.START}\n{results.markdown_table()}\n{results.END}" in readme, (
-        "README's results table is stale: run `make results-table`")
+        "results/README.md's table is stale: run `make results-table`")
 
 
 def test_update_readme_rewrites_only_the_marked_block(tmp_path):
