@@ -128,9 +128,8 @@ def budget_line(notebook_id: str, directory: Path | None = None) -> str:
     full = data["metrics"].get("wall_time_s")
     if full is None:
         raise KeyError(f"results/{notebook_id}.json records no wall_time_s: rerun the notebook in the full profile")
-    where = "one GPU" if data.get("device", "cpu").startswith("cuda") else "two CPU cores"
-    line = (f"{BUDGET_PREFIX} The full profile (the default) took {_minutes(full)} on {where} when it was last "
-            f"recorded ({data['machine']}, {data['date'][:10]}, `results/{notebook_id}.json`)")
+    line = (f"{BUDGET_PREFIX} The full profile (the default) took {_minutes(full)} when it was last recorded, on "
+            f"{data['machine']} ({data['date'][:10]}, `results/{notebook_id}.json`)")
     fast = data.get("fast_profile")
     if fast:
         line += (f"; the fast profile (`COURSE_PROFILE=fast`: the same code on small subsets, what the autograder "
@@ -139,6 +138,31 @@ def budget_line(notebook_id: str, directory: Path | None = None) -> str:
     if gpu:
         line += f"; on {gpu['device']}, {_minutes(gpu['wall_time_s'])}"
     return line + "."
+
+
+def write_budget_line(notebook_id: str) -> bool:
+    """Put :func:`budget_line` into the first cell of ``solutions/<id>/<id>.ipynb`` (replacing an older one, else
+    after the title); True when the notebook changed. Re-release the notebook afterwards."""
+    import nbformat
+
+    root = paths.repo_root()
+    if root is None:
+        raise FileNotFoundError("writing a notebook needs a checkout of the course repository")
+    path = root / "solutions" / notebook_id / f"{notebook_id}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    lines = nb.cells[0].source.split("\n")
+    line = budget_line(notebook_id)
+    old = [i for i, text in enumerate(lines) if text.startswith(BUDGET_PREFIX)]
+    if old:
+        lines[old[0]] = line
+    else:
+        lines[1:1] = ["", line]
+    source = "\n".join(lines)
+    if source == nb.cells[0].source:
+        return False
+    nb.cells[0].source = source
+    nbformat.write(nb, path)
+    return True
 
 
 def time_fast_profile(notebook_id: str, directory: Path | None = None) -> float:
@@ -213,13 +237,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-fast", nargs="+", metavar="ID", default=None,
                         help="execute these solution notebooks in the fast profile and record their wall time")
     parser.add_argument("--budget-lines", action="store_true", help="print each notebook's 'Time to run' sentence")
+    parser.add_argument("--write", action="store_true", help="with --budget-lines: write them into solutions/")
     args = parser.parse_args(argv)
     if args.time_fast:
         for notebook_id in args.time_fast:
             print(f"{notebook_id}: fast profile {time_fast_profile(notebook_id):.1f} s", flush=True)
     elif args.budget_lines:
         for file in sorted(Path(args.dir or (paths.repo_root() or Path.cwd()) / "results").glob("*.json")):
-            print(budget_line(file.stem, args.dir))
+            if args.write:
+                print(f"{file.stem}: {'written' if write_budget_line(file.stem) else 'unchanged'}")
+            else:
+                print(budget_line(file.stem, args.dir))
     elif args.update_readme:
         changed = update_readme(args.update_readme, args.dir)
         print(f"{args.update_readme}: results table {'updated' if changed else 'already up to date'}")
