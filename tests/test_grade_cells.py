@@ -740,3 +740,39 @@ def test_augment_with_noise_mistakes_fail(name, grade_id, change):
 def test_augment_with_noise_that_modifies_its_input_fails():
     expect_fail(MODE, "test_augment_with_noise_contract", _noise().replace("out = images.clone()", "out = images")
                 .replace("out = out + ", "out += "))
+
+
+# ------------------------------------------------------------------ 03: logits far from 0, noisy labels (issue 39)
+def test_logistic_losses_as_a_log_of_a_sigmoid_fail_at_logits_20_and_minus_90():
+    """torch's BCE clamps its log at -100, so at logits of +-100 a log of a sigmoid happens to give the exact answer;
+    at 20 and -90 it is wrong by tens and its gradient is 0."""
+    expect_fail("03_gmm_gan", "test_losses_limits_and_gradients", """
+        def d_loss(real_logits, fake_logits):
+            return (F.binary_cross_entropy(torch.sigmoid(real_logits), torch.ones_like(real_logits))
+                    + F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.zeros_like(fake_logits)))
+
+
+        def g_loss(fake_logits):
+            return F.binary_cross_entropy(torch.sigmoid(fake_logits), torch.ones_like(fake_logits))
+    """)
+
+
+def test_noisy_d_loss_with_targets_drawn_in_float64_passes():
+    run_grade_cell("03_gmm_gan", "test_noisy_d_loss", """
+        def noisy_d_loss(real_logits, fake_logits, label_noise=0.0, generator=None):
+            t_real = 1 - label_noise * torch.rand(real_logits.shape, generator=generator, dtype=torch.float64)
+            t_fake = label_noise * torch.rand(fake_logits.shape, generator=generator, dtype=torch.float64)
+            return (F.binary_cross_entropy_with_logits(real_logits, t_real.to(real_logits.dtype))
+                    + F.binary_cross_entropy_with_logits(fake_logits, t_fake.to(fake_logits.dtype)))
+    """)
+
+
+def test_noisy_d_loss_that_averages_real_and_fake_together_fails():
+    """Twice the mean over both batches equals the sum of the two means only when the batches have the same size."""
+    expect_fail("03_gmm_gan", "test_noisy_d_loss", """
+        def noisy_d_loss(real_logits, fake_logits, label_noise=0.0, generator=None):
+            t_real = 1 - label_noise * torch.rand(real_logits.shape, generator=generator)
+            t_fake = label_noise * torch.rand(fake_logits.shape, generator=generator)
+            logits = torch.cat([real_logits.flatten(), fake_logits.flatten()])
+            return 2 * F.binary_cross_entropy_with_logits(logits, torch.cat([t_real.flatten(), t_fake.flatten()]))
+    """)
