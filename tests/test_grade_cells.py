@@ -776,3 +776,22 @@ def test_noisy_d_loss_that_averages_real_and_fake_together_fails():
             logits = torch.cat([real_logits.flatten(), fake_logits.flatten()])
             return 2 * F.binary_cross_entropy_with_logits(logits, torch.cat([t_real.flatten(), t_fake.flatten()]))
     """)
+
+
+def test_wasserstein_losses_rebuilt_from_a_float_fail():
+    """The right value with no gradient: training would silently do nothing."""
+    expect_fail("04_fmnist_gan_losses", "test_wgan_losses", """
+        def wgan_d_loss(real, fake):
+            return torch.tensor(float(fake.mean() - real.mean()))
+
+
+        def wgan_g_loss(fake):
+            return torch.tensor(float(-fake.mean()))
+    """)
+
+
+def test_bce_generator_loss_as_a_log_of_a_sigmoid_fails_at_logit_minus_90():
+    expect_fail("04_fmnist_gan_losses", "test_bce_losses", """
+        def bce_g_loss(fake):
+            return -torch.log(torch.sigmoid(fake).clamp_min(1e-44)).mean()
+    """)
