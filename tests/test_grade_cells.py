@@ -795,3 +795,19 @@ def test_bce_generator_loss_as_a_log_of_a_sigmoid_fails_at_logit_minus_90():
         def bce_g_loss(fake):
             return -torch.log(torch.sigmoid(fake).clamp_min(1e-44)).mean()
     """)
+
+
+def test_one_hot_made_on_the_cpu_fails_and_one_that_reads_values_passes():
+    """06's one_hot: a result on the CPU whatever the labels' device fails (the meta device shows it); an answer
+    that loops over the labels' values cannot run on meta and keeps its points."""
+    expect_fail("06_conditional_gan", "test_one_hot", """
+        def one_hot(labels, num_classes=10):
+            return torch.eye(num_classes)[labels]
+    """)
+    run_grade_cell("06_conditional_gan", "test_one_hot", """
+        def one_hot(labels, num_classes=10):
+            out = torch.zeros(len(labels), num_classes, device=labels.device)
+            for i, c in enumerate(labels.tolist()):
+                out[i, c] = 1.0
+            return out
+    """)
