@@ -811,3 +811,28 @@ def test_one_hot_made_on_the_cpu_fails_and_one_that_reads_values_passes():
                 out[i, c] = 1.0
             return out
     """)
+
+
+def test_decoder_ending_in_a_relu_fails():
+    """07: a decoder that cannot output negative values cannot draw black once the VAE applies its tanh."""
+    expect_fail("07_vae", "test_cnn_features", """
+        class DecoderCNN(nn.Module):
+            def __init__(self, in_channels, out_channels, hidden=32):
+                super().__init__()
+                self.net = nn.Sequential(
+                    nn.ConvTranspose2d(in_channels, hidden, 4, stride=2, padding=1), nn.BatchNorm2d(hidden), nn.LeakyReLU(0.2),
+                    nn.ConvTranspose2d(hidden, out_channels, 4, stride=2, padding=1), nn.ReLU())
+
+            def forward(self, h):
+                return self.net(h)
+    """)
+
+
+def test_vae_forward_that_decodes_the_mean_fails():
+    expect_fail("07_vae", "test_vae_decode_sample_forward", """
+        _encode = VAE.encode
+        def _forward(self, x):
+            z, mu, log_sigma2 = self.encode(x)
+            return self.decode(mu), mu, log_sigma2
+        VAE.forward = _forward
+    """)
