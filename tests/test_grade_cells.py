@@ -836,3 +836,23 @@ def test_vae_forward_that_decodes_the_mean_fails():
             return self.decode(mu), mu, log_sigma2
         VAE.forward = _forward
     """)
+
+
+def test_unrolled_step_without_zero_grad_fails():
+    """05: a generator step that forgets opt_G.zero_grad() passes one call; two calls in a row pile the gradients up."""
+    expect_fail("05_mode_collapse", "test_unrolled_g_step_exact", """
+        def unrolled_g_step(G, D, opt_G, real, z_dim, k, d_lr):
+            D_copy = copy.deepcopy(D)
+            opt_copy = torch.optim.SGD(D_copy.parameters(), lr=d_lr)
+            n = real.shape[0]
+            for _ in range(k):
+                fake = G(torch.randn(n, z_dim)).detach()
+                loss_d = bce_d_loss(D_copy(real), D_copy(fake))
+                opt_copy.zero_grad()
+                loss_d.backward()
+                opt_copy.step()
+            loss_g = bce_g_loss(D_copy(G(torch.randn(n, z_dim))))
+            loss_g.backward()
+            opt_G.step()
+            return loss_g.item()
+    """)
