@@ -222,3 +222,31 @@ def layer_trace(fn: Any, *inputs: Any) -> tuple[Any, list[dict]]:
     with _Recorder():
         out = fn(*inputs)
     return out, trace
+
+
+def affine_gap(net: Any, a: Any, b: Any) -> float:
+    """How far the output of ``net``'s output layer is from an affine function of the input, between inputs ``a`` and
+    ``b``: ``max |o((a + b) / 2) - (o(a) + o(b)) / 2|`` over the batch, relative to ``mean |o|``, where ``o`` is the
+    output of the last layer with parameters of its own (found with forward hooks, so whatever follows it, such as a
+    tanh or a sigmoid, does not count). About 1e-7 (rounding) for a network whose hidden layers apply no nonlinearity,
+    or discard its result; far larger for one with ReLUs that are used. Run it in evaluation mode."""
+    import torch
+
+    order: list = []
+    leaves = [m for m in net.modules() if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
+    hooks = [m.register_forward_hook(lambda module, args, out: order.append(out)) for m in leaves]
+    try:
+        outputs = []
+        with torch.no_grad():
+            for x in (a, b, (a + b) / 2):
+                order.clear()
+                net(x)
+                if not order:
+                    raise CheckFailure(f"{type(net).__name__} has no layer with parameters that runs in its forward pass")
+                outputs.append(order[-1].float())
+    finally:
+        for h in hooks:
+            h.remove()
+    oa, ob, om = outputs
+    scale = float(torch.cat([oa.abs().flatten(), ob.abs().flatten()]).mean()) + 1e-12
+    return float((om - (oa + ob) / 2).abs().max()) / scale

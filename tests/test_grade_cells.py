@@ -856,3 +856,22 @@ def test_unrolled_step_without_zero_grad_fails():
             opt_G.step()
             return loss_g.item()
     """)
+
+
+def test_networks_without_a_used_nonlinearity_fail():
+    """03 and 04: a generator whose activations are discarded (one affine map of the noise) passes layer counts and
+    output shapes; the hidden tests measure how far the output layer's input is from an affine function."""
+    expect_fail(GMM, "test_networks_train_and_return_logits", GMM_NETS.format(
+        g_out="self.l3(self.l2(self.l1(z)))", d_out="self.l3(h)"))
+    expect_fail("04_fmnist_gan_losses", "test_networks_three_hidden_layers", """
+        class MLPGenerator(nn.Module):
+            def __init__(self, z_dim, out_dim, hidden=256):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(z_dim, hidden), nn.Linear(hidden, hidden), nn.Linear(hidden, hidden),
+                                         nn.Linear(hidden, out_dim))
+
+            def forward(self, z):
+                h = self.net[0](z)
+                F.relu(h)                      # the result is discarded
+                return torch.tanh(self.net[3](self.net[2](self.net[1](h))))
+    """)
