@@ -49,6 +49,18 @@ def _code_cells(path: Path) -> Iterable[str]:
             yield "".join(cell["source"])
 
 
+def _top_level_statements(notebook_id: str, source: Source) -> Iterable[tuple[str, ast.stmt]]:
+    """``(cell text, statement)`` for every top-level statement of the notebook's code cells, in order; cells that
+    are not valid Python (IPython magics, a release's TODO stubs) are skipped."""
+    for text in _code_cells(notebook_path(notebook_id, source)):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            yield text, node
+
+
 def definition_sources(notebook_id: str, names: Iterable[str], source: Source = "notebooks") -> dict[str, str]:
     """``{name: source text}`` of the top-level functions / classes ``names`` of a notebook, in cell order.
 
@@ -56,18 +68,13 @@ def definition_sources(notebook_id: str, names: Iterable[str], source: Source = 
     defined twice keeps its last definition, as running the notebook would.
     """
     wanted, found = set(names), {}
-    for text in _code_cells(notebook_path(notebook_id, source)):
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in wanted:
-                found[node.name] = ast.get_source_segment(text, node, padded=False)
-                # decorators are part of the definition
-                if node.decorator_list:
-                    lines = text.splitlines()
-                    found[node.name] = "\n".join(lines[node.decorator_list[0].lineno - 1:node.end_lineno])
+    for text, node in _top_level_statements(notebook_id, source):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in wanted:
+            found[node.name] = ast.get_source_segment(text, node, padded=False)
+            # decorators are part of the definition
+            if node.decorator_list:
+                lines = text.splitlines()
+                found[node.name] = "\n".join(lines[node.decorator_list[0].lineno - 1:node.end_lineno])
     missing = wanted - set(found)
     if missing:
         raise KeyError(f"{source}/{notebook_id} defines no {sorted(missing)} at the top level of a code cell")
@@ -76,14 +83,8 @@ def definition_sources(notebook_id: str, names: Iterable[str], source: Source = 
 
 def import_statements(notebook_id: str, source: Source = "notebooks") -> list[str]:
     """The top-level ``import`` / ``from ... import`` statements of a notebook's code cells, in order."""
-    found = []
-    for text in _code_cells(notebook_path(notebook_id, source)):
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        found += [ast.get_source_segment(text, node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
-    return found
+    return [ast.get_source_segment(text, node) for text, node in _top_level_statements(notebook_id, source)
+            if isinstance(node, (ast.Import, ast.ImportFrom))]
 
 
 def load_definitions(notebook_id: str, names: Iterable[str], source: Source = "notebooks",
@@ -111,15 +112,10 @@ def constant_sources(notebook_id: str, names: Iterable[str], source: Source = "n
     These are the notebook's declared data (a table of training recipes, say): read, never run.
     """
     wanted, found = set(names), {}
-    for text in _code_cells(notebook_path(notebook_id, source)):
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                    and node.targets[0].id in wanted):
-                found[node.targets[0].id] = ast.get_source_segment(text, node.value)
+    for text, node in _top_level_statements(notebook_id, source):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in wanted):
+            found[node.targets[0].id] = ast.get_source_segment(text, node.value)
     missing = wanted - set(found)
     if missing:
         raise KeyError(f"{source}/{notebook_id} assigns no {sorted(missing)} at the top level of a code cell")
