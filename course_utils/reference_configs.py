@@ -117,82 +117,69 @@ for _stem, _variant in _08_RUNS.items():
 
 
 def train_05_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
-    """One of notebook 05's Fashion-MNIST runs exactly as its ``run`` cell trains it (same networks, recipe, data
-    order, seed and coverage checks), for what the notebook's budget leaves out: true unrolling (about eight
-    vanilla steps per generator step on two CPU cores) and the further seeds of the runs it trains itself."""
-    import numpy as np
+    """One of notebook 05's Fashion-MNIST runs exactly as its ``train`` cell trains it: its networks and its
+    ``RECIPES`` entry (losses, optimiser, batch norm in G, spectral norm in D, and for the unrolled run the
+    look-ahead of the model answer ``unrolled_g_step``), the same data order and seed, and the same checks every
+    tenth of the run (:func:`course_utils.metrics.coverage_probe`); for the seeds the notebook's budget leaves out."""
     import torch
 
     from . import seeding
     from .data import fashion_mnist_tensors, random_batches
     from .evaluation import load_eval_classifier
-    from .metrics import kl_to_uniform
-    from .training import train_gan
+    from .metrics import classifier_features, coverage_probe
+    from .training import recipes, train_gan
 
-    seed, z_dim, batch = params["seed"], params["z_dim"], params["batch_size"]
+    seed, z_dim = params["seed"], params["z_dim"]
+    recipe = dict(params["recipe"])
+    model, unroll = recipe.pop("model"), recipe.pop("unroll", None)
+    pieces = recipes.gan_arguments(recipe, defs)
+    if unroll is not None:
+        step = defs["unrolled_g_step"]
+        pieces["g_step_fn"] = lambda G, D, opt_G, real, z_dim: step(G, D, opt_G, real, z_dim, **unroll)  # noqa: E731
+    images, _ = fashion_mnist_tensors(train=True)
+    test_images, _ = fashion_mnist_tensors(train=False)
     eval_classifier = load_eval_classifier(device)
     fixed_noise = torch.randn(32, z_dim, generator=torch.Generator().manual_seed(1)).to(device)
     probe_noise = torch.randn(1000, z_dim, generator=torch.Generator().manual_seed(2)).to(device)
-
-    def coverage(G, step):
-        with torch.no_grad():
-            counts = np.bincount(eval_classifier(G(probe_noise)).argmax(1).cpu().numpy(), minlength=10)
-        return {"classes": int((counts >= 0.01 * counts.sum()).sum()), "kl": kl_to_uniform(counts)}
-
-    if params["recipe"] == "true unrolling":
-        surrogate, k, d_lr = defs["unrolled_surrogate_g_step"], params["k"], params["d_lr"]
-        step = {"g_step_fn": lambda G, D, opt_G, real, z_dim: surrogate(G, D, opt_G, real, z_dim, k=k, d_lr=d_lr)}
-    elif params["recipe"] == "WGAN":
-        step = {"d_loss": defs["wgan_d_loss"], "g_loss": defs["wgan_g_loss"], "n_critic": 5, "clip_fn": defs["clip_"],
-                "clip_value": 0.01}
-    else:
-        step = {"g_loss": defs["bce_g_loss"]}
-    step.setdefault("d_loss", defs["bce_d_loss"])
     seeding.seed_everything(seed)
-    G = defs["make_generator"](batch_norm=params["batch_norm"]).to(device)
-    D = defs["make_discriminator"](spectral_norm=params["spectral_norm"]).to(device)
-    images, _ = fashion_mnist_tensors(train=True)
-    if params["recipe"] == "WGAN":
-        make_opt = lambda p: torch.optim.RMSprop(p, lr=5e-5)  # noqa: E731
-    else:
-        make_opt = lambda p: torch.optim.Adam(p, lr=2e-4, betas=(0.5, 0.999))  # noqa: E731
+    G = defs["make_generator"](batch_norm=model["batch_norm"]).to(device)
+    D = defs["make_discriminator"](spectral_norm=model["spectral_norm"]).to(device)
+    probe = coverage_probe(G, D, eval_classifier, probe_noise, classifier_features(eval_classifier, test_images[:1000]),
+                           seen=images[:500], unseen=test_images[-500:])
     history = train_gan(
-        G, D, random_batches(images, batch, generator=torch.Generator().manual_seed(seed), device=device),
-        z_dim=z_dim, steps=steps, opt_G=make_opt(G.parameters()), opt_D=make_opt(D.parameters()), batch_size=batch,
-        fixed_noise=fixed_noise, desc=f"reference 05 {params['name']}, seed {seed}", eval_fn=coverage,
-        eval_every=steps // 10, **step)
+        G, D, random_batches(images, pieces["batch_size"], generator=torch.Generator().manual_seed(seed), device=device),
+        z_dim=z_dim, steps=steps, opt_G=recipes.optimizer_for(recipe, G.parameters()),
+        opt_D=recipes.optimizer_for(recipe, D.parameters()), fixed_noise=fixed_noise,
+        desc=f"reference 05 {params['name']}, seed {seed}", eval_fn=probe, eval_every=steps // 10, **pieces)
     width = max(1, steps // 200)
     to_pixels = lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).flatten(1).tolist()  # noqa: E731
     record = {"bin_steps": width, "d_loss": _binned(history.d_loss, width), "g_loss": _binned(history.g_loss, width),
               "evals": history.evals, "train_seconds": history.seconds,
               "snapshots_uint8": {str(s): to_pixels(history.snapshots[s]) for s in (steps // 2, steps)}}
     later = [e["classes"] for e in history.evals if e["step"] > 0]
-    metrics = {"final_classes_eval_cnn": history.evals[-1]["classes"], "final_kl_eval_cnn": round(history.evals[-1]["kl"], 3),
-               "mean_classes_eval_cnn": round(sum(later) / len(later), 2), "ms_per_step": round(history.seconds / steps * 1000, 1)}
-    weights = {"G": G.state_dict(), "D": D.state_dict()} if params.get("keep_D") else {"G": G.state_dict()}
-    return weights, record, metrics
+    end = history.evals[-1]
+    metrics = {"final_classes_eval_cnn": end["classes"], "final_kl_eval_cnn": round(end["kl"], 3),
+               "final_frechet_distance": round(end["fd"], 1), "mean_classes_eval_cnn": round(sum(later) / len(later), 2),
+               "ms_per_step": round(history.seconds / steps * 1000, 1)}
+    return {"G": G.state_dict()}, record, metrics
 
 
-_05_RUNS = {  # reference name stem: (the notebook's run name, its parameters)
-    "true-unrolling": ("no BN: true unrolling", dict(recipe="true unrolling", spectral_norm=False, k=5, d_lr=0.05)),
-    "vanilla": ("no BN: vanilla", dict(recipe="vanilla", spectral_norm=False)),
-    "spectral-norm": ("no BN: spectral norm", dict(recipe="vanilla", spectral_norm=True)),
-    "wgan": ("no BN: WGAN", dict(recipe="WGAN", spectral_norm=False)),
-}
-for _stem, (_run, _params) in _05_RUNS.items():
-    for _seed in (range(3) if _stem == "true-unrolling" else (1, 2)):
+# Notebook 05's no-BN runs (its RECIPES entries): seed 0 trains in the notebook, seeds 1 and 2 here.
+_05_RUNS = {"vanilla": "no BN: vanilla", "unrolled": "no BN: unrolled", "wgan": "no BN: WGAN",
+            "spectral-norm": "no BN: spectral norm"}
+for _stem, _run in _05_RUNS.items():
+    for _seed in (1, 2):
         _name = f"05-{_stem}-seed{_seed}"
         CONFIGS[_name] = ReferenceConfig(
-            name=_name, notebook="05_mode_collapse", steps=4000, train=train_05_gan,
+            name=_name, notebook="05_mode_collapse", steps=4000, train=train_05_gan, recipe=("RECIPES", _run),
             description=f"notebook 05's '{_run}' on Fashion-MNIST, seed {_seed}: the notebook's own run, outside its budget",
-            definitions=("make_generator", "make_discriminator")
-            + (("wgan_d_loss", "wgan_g_loss", "clip_") if _stem == "wgan" else ())
-            + (() if _stem == "true-unrolling" else ("bce_d_loss", "bce_g_loss")),
-            # the model answer and the loss it calls, run together (the loss is a given cell, the same in both)
-            solution_definitions=("bce_d_loss", "bce_g_loss", "unrolled_surrogate_g_step") if _stem == "true-unrolling" else (),
-            constants={"Z_DIM": 64},
-            params=dict(_params, name=_run, seed=_seed, z_dim=64, batch_size=64, batch_norm=False,
-                        keep_D=_stem == "true-unrolling" and _seed == 0))  # D for the table's D gap
+            definitions=("make_generator", "make_discriminator", "bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss",
+                         "clip_"),
+            # the model answer and the losses it calls, run together (the losses are given cells, the same in both)
+            solution_definitions=("bce_d_loss", "bce_g_loss", "unrolled_g_step") if _stem == "unrolled" else (),
+            constants={"Z_DIM": 64}, modules=("course_utils.training.gan", "course_utils.training.recipes",
+                                              "course_utils.metrics.coverage"),
+            params=dict(name=_run, seed=_seed, z_dim=64))
 
 
 def train_06_cgan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:

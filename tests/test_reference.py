@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from course_utils import reference
-from course_utils.notebook_code import definition_sources, load_definitions
+from course_utils.notebook_code import definition_sources, load_constants, load_definitions
 from course_utils.reference_configs import CONFIGS, ReferenceConfig
 
 PROVENANCE_KEYS = {"name", "command", "code_fingerprint", "machine", "device", "precision", "torch", "steps",
@@ -156,18 +156,20 @@ def test_every_configuration_reads_definitions_that_exist(clean_env):
         assert len(reference.code_fingerprint(config)) == 16, name
 
 
-@pytest.mark.parametrize("stem", ["true-unrolling", "wgan", "spectral-norm"])
+@pytest.mark.parametrize("stem", ["unrolled", "wgan", "spectral-norm"])
 def test_notebook_05_references_train_the_notebooks_recipe_in_a_few_steps(clean_env, monkeypatch, tmp_path, stem):
-    """Each 05 reference trains with the notebook's networks (true unrolling through the model answer), records the
-    coverage checks and the two snapshots the notebook shows, and keeps D only for the run in the notebook's table."""
+    """Each 05 reference trains with the notebook's networks and its RECIPES entry (unrolling through the model
+    answer), records the notebook's checks (classes, KL, Frechet distance, D's gap) and the two snapshots it shows."""
     monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path / "refs"))
-    seed = 0 if stem == "true-unrolling" else 1
-    run = reference.train(f"05-{stem}-seed{seed}", steps=10)
+    run = reference.train(f"05-{stem}-seed1", steps=10)
     assert [e["step"] for e in run.history["evals"]] == list(range(0, 11))
+    assert set(run.history["evals"][-1]) >= {"step", "classes", "kl", "fd", "d_gap"}, run.history["evals"][-1]
+    declared = load_constants("05_mode_collapse", ["RECIPES"])["RECIPES"][CONFIGS[f"05-{stem}-seed1"].recipe[1]]
+    assert json.loads(json.dumps(run.provenance["params"]["recipe"])) == json.loads(json.dumps(declared))
     assert sorted(run.history["snapshots_uint8"]) == ["10", "5"]
     assert len(run.history["snapshots_uint8"]["10"]) == 32 and len(run.history["snapshots_uint8"]["10"][0]) == 784
     parts = set(torch.load(run.folder / "weights.pt", weights_only=True))
-    assert parts == ({"G", "D"} if stem == "true-unrolling" else {"G"}), parts
+    assert parts == {"G"}, parts
     G = load_definitions("05_mode_collapse", ["make_generator"], constants={"Z_DIM": 64})["make_generator"](batch_norm=False)
     run.load_weights(G)
 
