@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from course_utils.metrics import frechet_distance, inception_score, kl_to_uniform, label_counts, mixture_quality
 
@@ -86,3 +87,57 @@ def test_mixture_share_between_modes_is_exp_minus_two_for_real_data_and_high_for
                       + [torch.stack([torch.full_like(t, c), 5 + t], 1) for c in (5.0, 10.0)])
     report = mixture_quality(frame, centers)
     assert report.modes_covered == 4 and report.between_share > 0.15
+
+
+# ------------------------------------------------------------------ coverage during training (notebook 05)
+
+def test_classes_covered_counts_classes_with_at_least_the_given_share():
+    from course_utils.metrics import classes_covered
+
+    assert classes_covered(np.array([100, 1, 0, 5])) == 2  # 1 of 106 is under 1 %, 5 of 106 over
+    assert classes_covered(np.array([1, 1, 98]), share=0.01) == 3  # exactly 1 % counts
+    assert classes_covered(np.full(10, 7)) == 10
+
+
+def test_nearest_distance_is_the_mean_distance_to_the_closest_reference_image():
+    from course_utils.metrics import nearest_distance
+
+    gen = torch.Generator().manual_seed(0)
+    reference_set = torch.rand(30, 1, 4, 4, generator=gen)
+    images = torch.rand(7, 1, 4, 4, generator=gen)
+    brute = np.mean([min(float(((a - b) ** 2).sum().sqrt()) for b in reference_set) for a in images])
+    assert abs(nearest_distance(images, reference_set, chunk=3) - brute) < 1e-5
+    assert nearest_distance(reference_set[:5], reference_set) < 1e-3  # copies of training images sit on them
+
+
+def test_coverage_probe_reports_classes_kl_frechet_distance_and_d_gap_and_restores_modes():
+    from course_utils.metrics import coverage_probe
+
+    class Judge(nn.Module):  # class = 0 for dark images, 1 for bright ones; features = the mean pixel and its square
+        def __init__(self):
+            super().__init__()
+            self.unused = nn.Parameter(torch.zeros(1))  # a model has parameters (they say which device it is on)
+
+        def forward(self, x):
+            m = x.flatten(1).mean(1)
+            logits = torch.full((len(x), 10), -9.0)
+            logits[:, 0], logits[:, 1] = -m, m
+            return logits
+
+        def features(self, x):
+            m = x.flatten(1).mean(1, keepdim=True)
+            return torch.cat([m, m ** 2], 1)
+
+    G = nn.Sequential(nn.Linear(2, 16), nn.BatchNorm1d(16), nn.Linear(16, 16), nn.Unflatten(1, (1, 4, 4)))
+    D = nn.Sequential(nn.Flatten(), nn.Linear(16, 1))
+    with torch.no_grad():
+        D[1].weight.fill_(1.0 / 16), D[1].bias.zero_()
+    noise = torch.randn(64, 2, generator=torch.Generator().manual_seed(1))
+    seen, unseen = torch.ones(8, 1, 4, 4), -torch.ones(8, 1, 4, 4)
+    G.train(), D.train()
+    probe = coverage_probe(G, D, Judge(), noise, Judge().features(torch.randn(64, 1, 4, 4)), seen, unseen)
+    out = probe(G, 0)
+    assert set(out) == {"classes", "kl", "fd", "d_gap"}, out
+    assert abs(out["d_gap"] - (torch.sigmoid(torch.tensor(1.0)) - torch.sigmoid(torch.tensor(-1.0))).item()) < 1e-6
+    assert 1 <= out["classes"] <= 2 and out["kl"] >= np.log(10) - np.log(2) - 1e-9  # two classes at most
+    assert G.training and D.training, "the probe must put G and D back in training mode"
