@@ -90,3 +90,66 @@ def test_budget_line_states_the_recorded_full_and_fast_profile_times(tmp_path):
     (tmp_path / "x.json").write_text(json.dumps(data))
     with pytest.raises(KeyError, match="wall_time_s"):
         budget_line("x", tmp_path)
+
+
+# ------------------------------------------------------------------ figures quoted in the solutions' prose
+
+# Figures of three or more significant digits that come from a formula, not from a run: (notebook, figure): reason.
+CLOSED_FORMS = {
+    ("03_gmm_gan", "13.5"): "e^-2, the share of a 2-D standard Gaussian beyond 2 std",
+    ("03_gmm_gan", "1.39"): "2 log 2, the discriminator loss at D = 1/2",
+}
+
+
+def _numbers(obj):
+    if isinstance(obj, bool) or obj is None:
+        return
+    if isinstance(obj, (int, float)):
+        yield float(obj)
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _numbers(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _numbers(value)
+
+
+def _recorded(notebook_id):
+    """Every number a figure may come from: the notebook's results file, its committed reference runs, and the
+    evaluation classifier's record (its accuracy is quoted where it judges samples)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [root / "results" / f"{notebook_id}.json", root / "course_utils" / "evaluation" / "eval_classifier.json"]
+    files += sorted((root / "course_utils" / "references").glob(f"{notebook_id[:2]}-*/*.json"))
+    return sorted({v for f in files for v in _numbers(json.loads(f.read_text()))})
+
+
+@pytest.mark.parametrize("notebook_id", ["01_binary_rnn", "02_sentiment_gru_mlp", "03_gmm_gan", "04_fmnist_gan_losses",
+                                         "05_mode_collapse", "06_conditional_gan", "07_vae", "08_sn_wgan_gp"])
+def test_every_quoted_figure_of_a_solution_matches_a_recorded_number(notebook_id):
+    """Rule: a decimal figure with three or more significant digits in any markdown cell of a solution (its model
+    answers, instructor cells and given text) equals, to the digits it shows (either rounding of a half), a number
+    recorded by a run: the notebook's ``results/<id>.json`` (as a share or as a percentage), one of its committed
+    reference runs, or the evaluation classifier's record; or it is a closed form listed in ``CLOSED_FORMS``."""
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    root = Path(__file__).resolve().parent.parent
+    nb = nbformat.read(root / "solutions" / notebook_id / f"{notebook_id}.ipynb", as_version=4)
+    recorded = _recorded(notebook_id)
+    unmatched = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for match in re.finditer(r"(?<![\w.\-/])(\d+\.\d+)(?![\w.]*\d)", cell.source):
+            figure = match.group(1)
+            if len(figure.replace(".", "").lstrip("0")) < 3 or (notebook_id, figure) in CLOSED_FORMS:
+                continue
+            x, half = float(figure), 0.5 * 10 ** -len(figure.split(".")[1]) + 1e-9
+            if not any(abs(v - x) <= half or abs(100 * v - x) <= half for v in recorded):
+                unmatched.append(f"{figure} in cell {cell.get('id')}: ...{cell.source[max(0, match.start() - 50):match.end()]}")
+    assert not unmatched, (f"{notebook_id}: figures in the prose that no recorded run holds (record them, or quote "
+                           "the recorded value):\n" + "\n".join(unmatched))
