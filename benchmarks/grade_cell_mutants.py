@@ -5,7 +5,9 @@ model the mistakes students make: an activation dropped, a sigmoid inserted befo
 ``sum`` swapped, a reduction over the wrong dimension, ``.detach()`` removed or added, ``torch.no_grad()``
 removed, ``zero_grad()`` deleted, a loss detached through ``float()``, a sign flipped, train and eval mode
 swapped, a result moved to the CPU, an off-by-one in a ``range`` or a slice, a comparison loosened, a constant
-changed. A mutant is **killed** when one of the notebook's grade cells, hidden tests included, fails (or crashes,
+changed, a value from a tuple unpacking passed where another belongs (decode the mean instead of the sample),
+one noise draw reused. Only the part a student writes (between ``### BEGIN SOLUTION`` and ``### END SOLUTION``) is mutated;
+signatures and given helpers are the release's. A mutant is **killed** when one of the notebook's grade cells, hidden tests included, fails (or crashes,
 or runs past ``--timeout``) with the mutant in place of the solution, exactly as ``tests/test_grade_cells.py``
 runs them: in process, no kernel, the fast profile. A mutant that no grade cell notices **survives**, unless it is
 listed in ``benchmarks/grade_cell_mutants_equivalent.json`` with the reason it is a correct answer (a change that
@@ -52,6 +54,7 @@ class Mutant:
     cell: str          # grade_id of the solution cell
     operator: str
     line: int
+    col: int           # column of the mutated node: two mutants on one line stay apart
     description: str
     source: str        # the mutated cell
     outcome: str = ""  # killed / survived / equivalent
@@ -71,6 +74,8 @@ def _name(node: ast.AST) -> str:
 def _sites(tree: ast.AST) -> Iterator[tuple[str, ast.AST, str, Callable[[ast.AST], ast.AST | None]]]:
     """Every (operator, node, description, replace) this tree offers; ``replace(node)`` returns the new node."""
     for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            yield from _function_sites(node)
         if isinstance(node, ast.Call):
             fname = _name(node.func)
             if fname in ACTIVATION_FUNCTIONS and node.args:
@@ -167,12 +172,77 @@ def _sites(tree: ast.AST) -> Iterator[tuple[str, ast.AST, str, Callable[[ast.AST
                 yield "change a constant", node, f"{node.value!r} -> {new!r}", lambda n, new=new: ast.Constant(new)
 
 
+def solution_lines(source: str) -> set[int]:
+    """Line numbers (1-based) between ``### BEGIN SOLUTION`` and ``### END SOLUTION``: what the student writes.
+
+    The rest of a solution cell (signatures, docstrings, given helpers such as 07's ``_feature_shape``) is the
+    release's own code; a mutant there models no student's mistake, so none is made."""
+    inside, lines = False, set()
+    for number, line in enumerate(source.splitlines(), start=1):
+        if "### BEGIN SOLUTION" in line:
+            inside = True
+        elif "### END SOLUTION" in line:
+            inside = False
+        elif inside:
+            lines.add(number)
+    return lines
+
+
+NOISE_CALLS = {"randn", "rand", "randn_like", "rand_like", "randint", "normal", "poisson"}
+
+
+def _function_sites(fn: ast.FunctionDef) -> Iterator[tuple[str, ast.AST, str, Callable[[ast.AST], ast.AST | None]]]:
+    """Mutants that need a whole function: a value from a tuple unpacking passed where another belongs (``decode(mu)``
+    for ``decode(z)`` after ``z, mu, log_sigma2 = encode(x)``), and one noise draw reused (every draw whose code is
+    the same gives the first tensor drawn, in this call and every later one: noise drawn once and kept)."""
+    unpacked: list[list[str]] = [[e.id for e in t.elts] for a in ast.walk(fn) if isinstance(a, ast.Assign)
+                                 for t in a.targets if isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)]
+    for call in (c for c in ast.walk(fn) if isinstance(c, ast.Call)):
+        for position, arg in enumerate(call.args):
+            for names in unpacked:
+                if isinstance(arg, ast.Name) and arg.id in names:
+                    for other in names:
+                        if other != arg.id and not other.startswith("_"):
+                            def swap(n, position=position, other=other):
+                                n = copy.deepcopy(n)
+                                n.args[position] = ast.Name(other, ast.Load())
+                                return n
+                            yield "swap an unpacked value", call, f"{_name(call.func)}({arg.id}) -> {_name(call.func)}({other})", swap
+    draws = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and _name(c.func) in NOISE_CALLS]
+    if len({ast.unparse(d) for d in draws}) < len(draws):
+        def reuse(n):
+            n = copy.deepcopy(n)
+            token = f"{id(n)}"
+
+            class Keep(ast.NodeTransformer):
+                def visit_Call(self, c):
+                    self.generic_visit(c)
+                    if _name(c.func) not in NOISE_CALLS:
+                        return c
+                    key = ast.Constant(f"{token}:{ast.unparse(c)}")
+                    store = ast.parse("__import__('torch').__dict__.setdefault('_mutant_noise', {})", mode="eval").body
+                    return ast.Call(ast.Attribute(store, "setdefault", ast.Load()), [key, c], [])
+            return Keep().visit(n)
+        yield "reuse a noise draw", fn, "the same noise draw kept and reused", reuse
+
+
+def _site_line(node: ast.AST) -> int:
+    """The line a mutant is reported at: a whole-function mutant (a reused noise draw) at its first draw."""
+    if isinstance(node, ast.FunctionDef):
+        return min(c.lineno for c in ast.walk(node) if isinstance(c, ast.Call) and _name(c.func) in NOISE_CALLS)
+    return getattr(node, "lineno", 0)
+
+
 def mutants_of(notebook: str, cell: str, source: str) -> list[Mutant]:
-    """Every mutant of one solution cell (one change each), skipping those that do not compile or are unchanged."""
+    """Every mutant of the student-written part of one solution cell (one change each), skipping those that do
+    not compile or are unchanged."""
     tree = ast.parse(source)
     original = ast.unparse(tree)
+    written = solution_lines(source)
     out, seen = [], set()
     for index, (operator, node, description, replace) in enumerate(_sites(tree)):
+        if _site_line(node) not in written:
+            continue
         mutated = copy.deepcopy(tree)
         target = list(_sites(mutated))[index][1]
 
@@ -191,7 +261,7 @@ def mutants_of(notebook: str, cell: str, source: str) -> list[Mutant]:
         if text == original or text in seen:
             continue
         seen.add(text)
-        out.append(Mutant(notebook, cell, operator, getattr(node, "lineno", 0), description, text))
+        out.append(Mutant(notebook, cell, operator, _site_line(node), getattr(node, "col_offset", 0), description, text))
     return out
 
 
@@ -250,14 +320,14 @@ def run_grade_cells(notebook: str, replaced: dict[str, str], timeout: float) -> 
 
 
 def load_equivalent() -> dict[str, str]:
-    """Reviewed equivalent mutants: ``{key: reason}``, key ``notebook/cell/operator/description/line``."""
+    """Reviewed equivalent mutants: ``{key: reason}``, key ``notebook/cell/operator/description/line L col C``."""
     if not EQUIVALENT_FILE.is_file():
         return {}
     return {e["key"]: e["reason"] for e in json.loads(EQUIVALENT_FILE.read_text())["equivalent"]}
 
 
 def key_of(m: Mutant) -> str:
-    return f"{m.notebook}/{m.cell}/{m.operator}/{m.description}/line {m.line}"
+    return f"{m.notebook}/{m.cell}/{m.operator}/{m.description}/line {m.line} col {m.col}"
 
 
 def evaluate(notebook: str, sample: int | None, seed: int, timeout: float) -> tuple[dict, list[Mutant]]:

@@ -250,3 +250,117 @@ def affine_gap(net: Any, a: Any, b: Any) -> float:
     oa, ob, om = outputs
     scale = float(torch.cat([oa.abs().flatten(), ob.abs().flatten()]).mean()) + 1e-12
     return float((om - (oa + ob) / 2).abs().max()) / scale
+
+
+def _on_meta(value: Any) -> Any:
+    """``value`` on the ``meta`` device: a module is deep-copied first (``Module.to`` works in place), a tensor moved,
+    a tuple or list converted element by element, anything else left as it is."""
+    import copy
+
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        return copy.deepcopy(value).to("meta")
+    if torch.is_tensor(value):
+        return value.to("meta")
+    if isinstance(value, (tuple, list)):
+        return type(value)(_on_meta(v) for v in value)
+    return value
+
+
+def expect_on_meta(fn: Any, *args: Any, what: str, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with every tensor and module argument moved to PyTorch's ``meta`` device, checked to
+    leave every tensor it returns there; returns the result.
+
+    Why: code that works on the CPU can still put a result, or a tensor it builds, on the CPU while its inputs sit
+    on a GPU (``.cpu()``, ``torch.ones(n)`` without ``device=``). A grader without a GPU never sees that; the
+    ``meta`` device, which has shapes and dtypes but no data, shows it on any machine. Reading values is allowed
+    (on a GPU, ``.item()`` and ``.tolist()`` work): while ``fn`` runs, a copy of a ``meta`` tensor to the CPU gives
+    zeros of its shape and ``.item()`` gives 0, so an answer that reads values runs on, and only where its result
+    lands is judged. A CPU tensor mixed with a ``meta`` one raises, as it would on a GPU. ``fn`` may be a module
+    (moved with its parameters, on a copy) or a function.
+    """
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class _ServeCopies(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            source = args[0] if args and torch.is_tensor(args[0]) else None
+            if source is not None and source.device.type == "meta":
+                if func is torch.ops.aten._to_copy.default and torch.device(kwargs.get("device") or "meta").type != "meta":
+                    return torch.zeros(source.shape, dtype=kwargs.get("dtype") or source.dtype, device=kwargs["device"])
+                if func is torch.ops.aten._local_scalar_dense.default:
+                    return False if source.dtype == torch.bool else (0.0 if source.is_floating_point() else 0)
+            return func(*args, **kwargs)
+
+    fn = _on_meta(fn) if isinstance(fn, torch.nn.Module) else fn
+    try:
+        with _ServeCopies():
+            result = fn(*[_on_meta(a) for a in args], **{k: _on_meta(v) for k, v in kwargs.items()})
+    except (NotImplementedError, RuntimeError, TypeError) as exc:
+        if "meta" not in str(exc) and "device" not in str(exc):
+            raise
+        raise CheckFailure(
+            f"{what}: with its inputs on another device than the CPU (here PyTorch's 'meta' device, which stands for a "
+            f"GPU) it failed with {type(exc).__name__}: {str(exc).splitlines()[0][:200]}. Keep every tensor on the "
+            "device of the inputs: build new tensors with device=x.device (or torch.*_like), no .numpy()"
+        ) from None
+    leaves = [r for r in (result if isinstance(result, (tuple, list)) else (result,)) if torch.is_tensor(r)]
+    moved = [str(r.device) for r in leaves if r.device.type != "meta"]
+    if moved:
+        raise CheckFailure(f"{what}: the inputs were on another device than the CPU (here PyTorch's 'meta' device, "
+                           f"which stands for a GPU), but it returned a tensor on {moved[0]}: return results on the "
+                           "device of the inputs (no .cpu(), no tensor built without device=)")
+    return result
+
+
+def _weight_layer(module: Any) -> bool:
+    import torch.nn as nn
+
+    return isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))
+
+
+def _feeds_layers(module: Any) -> bool:
+    import torch.nn as nn
+
+    return _weight_layer(module) or isinstance(module, (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm))
+
+
+def expect_nonlinearity_between_layers(net: Any, *inputs: Any, what: str) -> None:
+    """Check that no linear or convolutional layer of ``net`` receives the unchanged output of the layer before it.
+
+    Forward hooks record, in the order they run, the output of every linear, convolutional and normalisation layer
+    and the input of every linear and convolutional one; if a weight layer's input equals (element for element,
+    whatever its shape) the output of the layer that ran just before it, nothing was applied in between: an
+    activation is missing, or its result is discarded, and the two layers compose to one affine map. Layers
+    fed by anything else (an embedding, a recurrent layer) are not checked. Runs without gradients, in evaluation
+    mode (so that dropout does not pass for a nonlinearity), and restores the mode.
+    """
+    import torch
+
+    records: list[tuple[Any, Any, Any]] = []
+
+    def hook(module, args, out):
+        records.append((module, args[0].detach().clone() if args and torch.is_tensor(args[0]) else None,
+                        out.detach().clone() if torch.is_tensor(out) else None))
+
+    leaves = [m for m in net.modules() if _feeds_layers(m)]
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            net(*inputs)
+    finally:
+        net.train(was_training)
+        for h in handles:
+            h.remove()
+    for (before, _, out), (layer, inp, _) in zip(records, records[1:]):
+        if not _weight_layer(layer) or out is None or inp is None or out.numel() != inp.numel():
+            continue
+        if torch.equal(out.flatten(), inp.flatten()):
+            raise CheckFailure(
+                f"{what}: a {type(layer).__name__} layer receives the unchanged output of the {type(before).__name__} "
+                "before it, so the two compose to one affine map: put a nonlinearity (such as ReLU) between them "
+                "and use its result")

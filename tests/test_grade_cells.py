@@ -699,9 +699,9 @@ NOISE = """
 def augment_with_noise(images, kind, amount, generator=None):
     out = images.clone()
     if kind == "gaussian":
-        out = out + {gauss_scale} * torch.randn(out.shape, generator=generator)
+        out = out + {gauss_scale} * torch.randn(out.shape, generator=generator, device={device})
     elif kind == "salt_and_pepper":
-        u = torch.rand(out.shape, generator=generator)
+        u = torch.rand(out.shape, generator=generator, device={device})
         out[u < {salt}] = -1.0
         out[(u >= {salt}) & (u < 2 * {salt})] = 1.0
     elif kind == "poisson":
@@ -710,7 +710,7 @@ def augment_with_noise(images, kind, amount, generator=None):
         raise ValueError(kind)
     return {finish}
 """
-GOOD_NOISE = {"gauss_scale": "amount", "salt": "amount / 2",
+GOOD_NOISE = {"gauss_scale": "amount", "salt": "amount / 2", "device": "out.device",
               "poisson": "2 * torch.poisson((out + 1) / 2 * amount, generator=generator) / amount - 1",
               "finish": "torch.clamp(out, -1.0, 1.0)"}
 
@@ -732,6 +732,8 @@ def test_augment_with_noise_written_with_masks_passes():
     ("not clamped", "test_augment_with_noise_contract", {"finish": "out"}),
     ("the global random state instead of the generator", "test_augment_with_noise_contract",
      {"gauss_scale": "amount", "poisson": "2 * torch.poisson((out + 1) / 2 * amount) / amount - 1"}),
+    # 05's "noise on D's inputs" run calls it on D's batches: on a GPU, noise drawn on the CPU cannot be added to them
+    ("noise drawn on the CPU whatever the images' device", "test_augment_with_noise_contract", {"device": "'cpu'"}),
 ])
 def test_augment_with_noise_mistakes_fail(name, grade_id, change):
     expect_fail(MODE, grade_id, _noise(**change))
@@ -762,8 +764,8 @@ def test_noisy_d_loss_with_targets_drawn_in_float64_passes():
         def noisy_d_loss(real_logits, fake_logits, label_noise=0.0, generator=None):
             t_real = 1 - label_noise * torch.rand(real_logits.shape, generator=generator, dtype=torch.float64)
             t_fake = label_noise * torch.rand(fake_logits.shape, generator=generator, dtype=torch.float64)
-            return (F.binary_cross_entropy_with_logits(real_logits, t_real.to(real_logits.dtype))
-                    + F.binary_cross_entropy_with_logits(fake_logits, t_fake.to(fake_logits.dtype)))
+            return (F.binary_cross_entropy_with_logits(real_logits, t_real.to(real_logits))
+                    + F.binary_cross_entropy_with_logits(fake_logits, t_fake.to(fake_logits)))
     """)
 
 

@@ -89,9 +89,9 @@ class HideHiddenTests(ClearHiddenTests):
         self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
     ) -> tuple[NotebookNode, ResourcesDict]:
         if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
-            return cell, resources
+            return super().preprocess_cell(cell, resources, cell_index)  # markdown grade cells as nbgrader does
         full_source = cell.source
-        self._remove_hidden_test_region(cell)
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)  # removes; enforces the metadata
         cell.source = cell.source.rstrip("\n") + "\n" + HIDDEN_NOTE
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":

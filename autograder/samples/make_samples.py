@@ -33,11 +33,12 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 05_mode_collapse
 - alice: correct, written another way (a new Sequential of copied layers, one bincount over all samples,
   the copy trained with torch.autograd.grad and in-place updates; true unrolling over a list of weights,
-  noise with torch.normal and masked_fill).
+  noise with torch.normal and masked_fill, drawn on the CPU and moved to the images' device).
 - bob: the untouched release.
 - carol: the classifier shares D's layers instead of copying them, label_histogram leaves G in evaluation
   mode, the unrolled step trains the copy k + 1 times (off by one), true unrolling on detached fakes, and
-  salt-and-pepper noise with probability amount for each of -1 and +1.
+  salt-and-pepper noise with probability amount for each of -1 and +1, drawn on the CPU whatever the images'
+  device (on a GPU, the "noise on D's inputs" run would fail: 3 points before issue 39's device check, 2 since).
 
 06_conditional_gan
 - alice: correct, written another way (scatter_ one-hot, LeakyReLU generator without batch norm,
@@ -513,9 +514,10 @@ ANSWERS_05: dict[str, dict[str, str]] = {
         "augment_with_noise": '''def augment_with_noise(images, kind, amount, generator=None):
     shape = images.shape
     if kind == "gaussian":
-        out = images + torch.normal(0.0, float(amount), size=shape, generator=generator)
+        # drawn on the CPU (where a CPU generator draws), then moved to the images' device
+        out = images + torch.normal(0.0, float(amount), size=shape, generator=generator).to(images.device)
     elif kind == "salt_and_pepper":
-        u = torch.rand(shape, generator=generator)
+        u = torch.rand(shape, generator=generator).to(images.device)
         out = images.masked_fill(u < amount / 2, -1.0).masked_fill((u >= amount / 2) & (u < amount), 1.0)
     elif kind == "poisson":
         out = torch.poisson((images + 1) * amount / 2, generator=generator) * (2 / amount) - 1
