@@ -12,6 +12,8 @@ smoke-test number. ``COURSE_RESULTS_DIR`` overrides the destination.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import argparse
 import datetime as _dt
 import json
@@ -115,6 +117,32 @@ class Stopwatch:
 BUDGET_PREFIX = "**Time to run.**"
 
 
+@dataclass(frozen=True)
+class Target:
+    """A quality figure a notebook names as its goal: what is measured, the bar, where the bar comes from, and the
+    key of ``results/<id>.json`` under which a run records what it measured. The release states the bar, not the
+    instructor's measurement: the student's own run prints theirs."""
+
+    what: str
+    at_least: float
+    source: str
+    key: str
+    percent: bool = True
+
+    def describe(self) -> str:
+        bar = f"{100 * self.at_least:.0f} %" if self.percent else f"{self.at_least:g}"
+        return f"{self.what} of at least {bar} ({self.source}; `{self.key}` in the results file)"
+
+
+# The targets each notebook names in its text, stated in its first cell beside its budget (issue 37).
+TARGETS: dict[str, tuple[Target, ...]] = {
+    "05_mode_collapse": (Target("`classifier_from_discriminator`'s test accuracy after fine-tuning", 0.90,
+                                "the course specification", "classifier_test_accuracy"),),
+    "06_conditional_gan": (Target("a conditional accuracy (the evaluation classifier reads the requested class)", 0.85,
+                                  "the course's quality target for 06, docs/measurements.md", "conditional_accuracy"),),
+}
+
+
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
@@ -137,7 +165,11 @@ def budget_line(notebook_id: str, directory: Path | None = None) -> str:
     gpu = data.get("gpu_profile")
     if gpu:
         line += f"; on {gpu['device']}, {_minutes(gpu['wall_time_s'])}"
-    return line + "."
+    line += "."
+    targets = TARGETS.get(notebook_id, ())
+    if targets:
+        line += " Target: " + "; ".join(t.describe() for t in targets) + "."
+    return line
 
 
 def write_budget_line(notebook_id: str) -> bool:

@@ -153,3 +153,18 @@ def test_every_quoted_figure_of_a_solution_matches_a_recorded_number(notebook_id
                 unmatched.append(f"{figure} in cell {cell.get('id')}: ...{cell.source[max(0, match.start() - 50):match.end()]}")
     assert not unmatched, (f"{notebook_id}: figures in the prose that no recorded run holds (record them, or quote "
                            "the recorded value):\n" + "\n".join(unmatched))
+
+
+def test_every_notebook_target_names_a_key_its_results_file_records():
+    """A target in a notebook's first cell names the key of ``results/<id>.json`` that a run records it under; a
+    renamed metric would leave the first cell pointing at nothing."""
+    import json
+    from pathlib import Path
+
+    from course_utils.results import TARGETS
+
+    root = Path(__file__).resolve().parent.parent
+    for notebook_id, targets in TARGETS.items():
+        metrics = json.loads((root / "results" / f"{notebook_id}.json").read_text())["metrics"]
+        for target in targets:
+            assert target.key in metrics, f"{notebook_id}: target key {target.key!r} is not in results/{notebook_id}.json"
