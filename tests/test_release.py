@@ -112,3 +112,39 @@ def test_each_notebook_opens_with_its_budget_from_its_results_file(assignment):
     expected = budget_line(assignment)
     assert stated == [expected], (f"{assignment}'s first cell should carry the line\n{expected}\n"
                                   f"(python -m course_utils.results --budget-lines), got {stated}")
+
+
+SHARED_WORDS = 8  # a run of this many words in common is a quote, not a shared term
+GIVEN_AWAY = 0.10  # share of a model answer's runs found in the release's text that counts as giving it away
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
+
+
+def _runs(text: str) -> list[tuple[str, ...]]:
+    words = _words(text)
+    return [tuple(words[i:i + SHARED_WORDS]) for i in range(len(words) - SHARED_WORDS + 1)]
+
+
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_no_released_text_answers_a_graded_written_question(assignment):
+    """Rule: a release's text cells hold at most 10 % of the runs of eight consecutive words of any model answer of a
+    manually graded question (the solution's answer cells, which the release clears). Eight words are past shared
+    terms; the 10 % leaves room for an answer that echoes a phrase of the text ("keeps q(z|x) close to the prior"),
+    which answers do (measured 2026-12-06: at most 4.2 %, 07's answer_loss_terms; 0 for 15 of 19 answers), and
+    fails a text that states the answer's reasoning."""
+    source = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    release = nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
+    given = {run for c in release.cells if c.cell_type == "markdown"
+             and not c.metadata.get("nbgrader", {}).get("solution") for run in _runs(c.source)}
+    found = []
+    for cell in source.cells:
+        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+            runs = _runs(cell.source)
+            share = sum(run in given for run in runs) / max(1, len(runs))
+            if share > GIVEN_AWAY:
+                found.append(f"{cell.metadata.nbgrader.grade_id}: {100 * share:.0f} % of its eight-word runs are in the text")
+    assert not found, f"{assignment}'s release gives away written answers: {found}"
