@@ -1,7 +1,7 @@
 """The graded class as data: what ``report`` and ``export`` read, from the gradebook and the grading ledger.
 
 The gradebook (nbgrader's SQLite database) is the record of points: autograded and manual, cell by cell.
-It holds only submissions that were graded; the workspace's ledger (:func:`autograder.grade.read_ledger`)
+It holds only submissions that were graded; the workspace's ledger (:func:`autograder.outcomes.read_ledger`)
 adds the submissions that were not (with the reason) and the time each grading took. Nothing here writes.
 """
 
@@ -13,7 +13,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, grade
+from . import course, gradebook
+
+from .outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, read_ledger
 
 
 class ClassbookError(ValueError):
@@ -51,7 +53,7 @@ class Submission:
 
     @property
     def manual_pending(self) -> bool:
-        return self.status == grade.STATUS_OK and self.manual_graded < self.manual_cells
+        return self.status == STATUS_OK and self.manual_graded < self.manual_cells
 
 
 @dataclass
@@ -92,7 +94,7 @@ def test_cells(assignment: str) -> list[TestCell]:
 
 
 def _check_workspace(workspace: course.Workspace) -> None:
-    if not workspace.gradebook.is_file() and not (workspace.root / grade.LEDGER).is_file():
+    if not workspace.gradebook.is_file() and not (workspace.root / LEDGER).is_file():
         raise ClassbookError(f"no graded class in {workspace.root}: run `python -m autograder grade SUBMISSIONS` first")
 
 
@@ -105,11 +107,9 @@ def graded_assignments(workspace: course.Workspace, wanted: list[str] | None = N
         if unknown:
             raise ClassbookError(f"unknown assignment {', '.join(unknown)}; known: {', '.join(known)}")
         return list(wanted)
-    seen = {a for _, a in grade.read_ledger(workspace)}
+    seen = {a for _, a in read_ledger(workspace)}
     if workspace.gradebook.is_file():
-        from nbgrader.api import Gradebook
-
-        with Gradebook(f"sqlite:///{workspace.gradebook}") as gb:
+        with gradebook.open_gradebook(workspace.gradebook) as gb:
             seen |= {a.name for a in gb.assignments if a.submissions}
     return [a for a in known if a in seen]
 
@@ -117,11 +117,9 @@ def graded_assignments(workspace: course.Workspace, wanted: list[str] | None = N
 def students(workspace: course.Workspace) -> list[Student]:
     """Every student the gradebook or the ledger knows, sorted by id, with the gradebook's names and LMS ids."""
     _check_workspace(workspace)
-    found = {s: Student(s) for s, _ in grade.read_ledger(workspace)}
+    found = {s: Student(s) for s, _ in read_ledger(workspace)}
     if workspace.gradebook.is_file():
-        from nbgrader.api import Gradebook
-
-        with Gradebook(f"sqlite:///{workspace.gradebook}") as gb:
+        with gradebook.open_gradebook(workspace.gradebook) as gb:
             for st in gb.students:
                 found[st.id] = Student(st.id, st.first_name or "", st.last_name or "", st.email or "",
                                        st.lms_user_id or "")
@@ -136,12 +134,10 @@ def submissions(workspace: course.Workspace, assignment: str) -> list[Submission
     _check_workspace(workspace)
     auto_ids = {c.grade_id for c in course.graded_cells(assignment) if c.autograded}
     manual_cells = sum(1 for c in course.graded_cells(assignment) if not c.autograded)
-    ledger = grade.read_ledger(workspace)
+    ledger = read_ledger(workspace)
     in_gradebook: dict[str, Submission] = {}
     if workspace.gradebook.is_file():
-        from nbgrader.api import Gradebook
-
-        with Gradebook(f"sqlite:///{workspace.gradebook}") as gb:
+        with gradebook.open_gradebook(workspace.gradebook) as gb:
             try:
                 subs = gb.find_assignment(assignment).submissions
             except Exception:  # the assignment was never registered in this gradebook
@@ -160,7 +156,7 @@ def submissions(workspace: course.Workspace, assignment: str) -> list[Submission
                                 graded += 1
                 led = ledger.get((sub.student_id, assignment))
                 in_gradebook[sub.student_id] = Submission(
-                    sub.student_id, assignment, grade.STATUS_OK, led.reason if led else "", led.seconds if led else None,
+                    sub.student_id, assignment, STATUS_OK, led.reason if led else "", led.seconds if led else None,
                     float(sum(cells.values())), manual, graded, manual_cells, cells)
     result = []
     for st in students(workspace):
@@ -168,10 +164,10 @@ def submissions(workspace: course.Workspace, assignment: str) -> list[Submission
             result.append(in_gradebook[st.id])
             continue
         led = ledger.get((st.id, assignment))
-        if led is not None and led.status != grade.STATUS_OK:
+        if led is not None and led.status != STATUS_OK:
             result.append(Submission(st.id, assignment, led.status, led.reason, led.seconds, 0.0, 0.0, 0, manual_cells))
         else:
-            result.append(Submission(st.id, assignment, grade.STATUS_ABSENT, "nothing submitted", None, 0.0, 0.0, 0,
+            result.append(Submission(st.id, assignment, STATUS_ABSENT, "nothing submitted", None, 0.0, 0.0, 0,
                                      manual_cells))
     return result
 

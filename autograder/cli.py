@@ -12,6 +12,10 @@
     export --format csv|canvas|moodle [--output FILE]
                                    grades (autograded + manual) for a spreadsheet, Canvas or Moodle
     bundle OUT                     what students get: released notebooks, course_utils, set-up files, README
+    gradescope ID [--output ZIP] [--late-penalty-per-day F] [--late-penalty-max F]
+                                   the Gradescope autograder zip of one assignment (upload it as is)
+    gradescope-run                 what the zip's run_autograder runs: grade /autograder/submission
+    gradescope-prefetch            what the zip's setup.sh runs: fetch the data the assignment loads
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import course, grade, release, selftest
+from . import course, release, selftest
+
+from .outcomes import STATUS_ABSENT, format_table, write_csv
 
 
 def _fail(message: str) -> int:
@@ -109,20 +115,20 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
         return 2
     start = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
-    from . import parallel  # one path: --jobs 1 is the same grading with one slot
+    from . import engine  # one path: --jobs 1 is the same grading with one slot
 
-    outcomes, notes = parallel.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
+    graded, notes = engine.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
                                                     scheduler=scheduler)
     csv_path = workspace.root / "grades.csv"
-    grade.write_csv(outcomes, csv_path)
-    table = grade.format_table(outcomes)
+    write_csv(graded, csv_path)
+    table = format_table(graded)
     (workspace.root / "report.txt").write_text("\n".join([*notes, "", table, ""]))
     print()
     print(table)
     for note in notes:
         print(note if note.startswith(("sandbox:", "engine:")) else f"note: {note}")
-    absent = sum(o.status == grade.STATUS_ABSENT for o in outcomes)
-    print(f"\n{len(outcomes) - absent} notebooks graded ({absent} not submitted) in {time.perf_counter() - start:.0f}s; "
+    absent = sum(o.status == STATUS_ABSENT for o in graded)
+    print(f"\n{len(graded) - absent} notebooks graded ({absent} not submitted) in {time.perf_counter() - start:.0f}s; "
           f"grades in {csv_path}, feedback in {workspace.feedback}, gradebook {workspace.gradebook}")
     return 0
 
@@ -151,6 +157,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     pages = report.write(course.Workspace.default())
     print(f"report: {pages[0]} (open it in a browser)")
     return status
+
+
+def _cmd_gradescope(args: argparse.Namespace) -> int:
+    from . import gradescope
+
+    try:
+        path = gradescope.build_zip(args.id, Path(args.output) if args.output else None,
+                                    args.late_penalty_per_day, args.late_penalty_max)
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): upload it as the programming assignment's autograder "
+          "(Gradescope: Configure Autograder > Zip file upload)")
+    return 0
+
+
+def _cmd_gradescope_run(args: argparse.Namespace) -> int:
+    from . import gradescope
+
+    results = gradescope.run()
+    print(f"score {results['score']:g}; {results['output'].splitlines()[0]}")
+    return 0  # the verdict is in results.json; the autograder itself never fails
+
+
+def _cmd_gradescope_prefetch(args: argparse.Namespace) -> int:
+    from . import gradescope
+
+    print("data ready:", ", ".join(gradescope.prefetch()) or "none needed")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,6 +240,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bundle", help="the student edition: released notebooks, course_utils, set-up, README")
     p.add_argument("out", help="an empty or new folder outside the repository")
     p.set_defaults(func=_cmd_bundle)
+
+    p = sub.add_parser("gradescope", help="the Gradescope autograder zip of one assignment")
+    p.add_argument("id", help="assignment id")
+    p.add_argument("--output", help="zip file to write (default: gradescope-ID.zip)")
+    p.add_argument("--late-penalty-per-day", type=float, default=0.0,
+                   help="fraction of the score taken per started day after the due date (default 0: none)")
+    p.add_argument("--late-penalty-max", type=float, default=1.0, help="largest fraction taken (default 1)")
+    p.set_defaults(func=_cmd_gradescope)
+    p = sub.add_parser("gradescope-run", help="(in the Gradescope container) grade the submission")
+    p.set_defaults(func=_cmd_gradescope_run)
+    p = sub.add_parser("gradescope-prefetch", help="(in the Gradescope container, from setup.sh) fetch the data")
+    p.set_defaults(func=_cmd_gradescope_prefetch)
     return parser
 
 

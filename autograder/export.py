@@ -24,7 +24,9 @@ import io
 import sys
 from pathlib import Path
 
-from . import classbook, course, grade
+from . import classbook, course
+
+from .outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM
 
 FORMATS = ("csv", "canvas", "moodle")
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -56,7 +58,7 @@ def rows(workspace: course.Workspace, fmt: str, assignments: list[str] | None = 
         if pending:
             notes.append(f"{a}: manual grading unfinished for {len(pending)} of {len(subs[a])} students "
                          f"({', '.join(pending)}); their points are autograded only")
-        failed = sorted(s for s, sub in subs[a].items() if sub.status in (grade.STATUS_ERROR, grade.STATUS_PROBLEM))
+        failed = sorted(s for s, sub in subs[a].items() if sub.status in (STATUS_ERROR, STATUS_PROBLEM))
         if failed:
             notes.append(f"{a}: {len(failed)} submissions could not be graded and are exported as 0 ({', '.join(failed)})")
 
@@ -94,7 +96,7 @@ def rows(workspace: course.Workspace, fmt: str, assignments: list[str] | None = 
             row = [st.id]
             for a in wanted:
                 sub = subs[a][st.id]
-                feedback = PENDING if sub.manual_pending else (sub.reason if sub.status != grade.STATUS_OK else "")
+                feedback = PENDING if sub.manual_pending else (sub.reason if sub.status != STATUS_OK else "")
                 row += [_points(sub.total), feedback]
             out.append(row)
     return out, notes

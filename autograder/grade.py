@@ -1,17 +1,12 @@
-"""Autograding a class: one folder per student, one sub-folder per assignment.
+"""Grading one submission: preflight, the worker process that runs nbgrader in the sandbox, and its outcome.
 
-``SUBMISSIONS/<student>/<assignment>/<assignment>.ipynb``  ->  nbgrader autograde + feedback, then a CSV
-of points per student and assignment and a printed table.
-
-Each (student, assignment) goes through :func:`grade_submission`, which never raises: a broken
-submission becomes an :class:`Outcome` with score 0 and a one-line reason, and the batch goes on. A
-re-grade first removes the earlier submission from the gradebook, so no stale score survives. Classes are
-graded by :mod:`autograder.parallel` (serially with one slot, :func:`grade_class`).
+:func:`grade_submission` never raises: a broken submission becomes an :class:`~autograder.outcomes.Outcome` with
+score 0 and a one-line reason. A re-grade first removes the earlier submission from the gradebook, so no stale
+score survives. Whole classes are graded by :mod:`autograder.engine`, which calls this once per submission.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -20,98 +15,10 @@ import subprocess
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import course, preflight, sandbox
-
-STATUS_OK = "graded"
-STATUS_PROBLEM = "problem"  # preflight failed, scored 0
-STATUS_ERROR = "error"  # nbgrader could not grade it, scored 0
-STATUS_ABSENT = "absent"  # nothing submitted, scored 0
-
-
-@dataclass
-class Outcome:
-    """The result of grading one student's notebook for one assignment."""
-
-    student: str
-    assignment: str
-    score: float
-    max_score: float
-    manual_max: float
-    status: str
-    reason: str = ""
-    seconds: float = 0.0
-    cells: dict[str, float] = field(default_factory=dict)
-    # where the time went, from the worker: "started" (epoch seconds), "autograde_s", "feedback_s", and the CPU
-    # seconds of the worker ("worker_cpu_s") and of the sandboxed kernel ("kernel_cpu_s")
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-LEDGER = "outcomes.jsonl"  # in a workspace: one line per grading, the last line for a submission wins
-
-
-def record_outcome(workspace: course.Workspace, outcome: Outcome) -> None:
-    """Append ``outcome`` to the workspace's ledger of gradings.
-
-    The gradebook keeps only submissions that were graded; the ledger also keeps why one was not (time
-    limit, broken file, absent) and how long it took, for ``python -m autograder report`` and ``export``.
-    One line per grading, appended in one write, so a run killed midway leaves every finished line intact.
-    """
-    workspace.root.mkdir(parents=True, exist_ok=True)
-    with (workspace.root / LEDGER).open("a") as fh:
-        fh.write(json.dumps(asdict(outcome), sort_keys=True) + "\n")
-
-
-def read_ledger(workspace: course.Workspace) -> dict[tuple[str, str], Outcome]:
-    """The latest recorded outcome of every (student, assignment) in the workspace (lines that do not parse,
-    say from a run killed in the middle of a write, are skipped)."""
-    path = workspace.root / LEDGER
-    latest: dict[tuple[str, str], Outcome] = {}
-    if not path.is_file():
-        return latest
-    for line in path.read_text(errors="replace").splitlines():
-        try:
-            o = Outcome(**json.loads(line))
-        except (ValueError, TypeError):
-            continue
-        latest[(o.student, o.assignment)] = o
-    return latest
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
-    line = lines[-1] if lines else "unknown error"
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def _forget_submission(workspace: course.Workspace, assignment: str, student: str) -> None:
-    """Remove any earlier submission of ``student`` for ``assignment`` (gradebook and folders)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{workspace.gradebook}") as gb:
-        try:
-            gb.remove_submission(assignment, student)
-        except MissingEntry:
-            pass
-    for base in (workspace.submitted, workspace.autograded, workspace.feedback):
-        shutil.rmtree(base / student / assignment, ignore_errors=True)
-
-
-def _read_scores(workspace: course.Workspace, assignment: str, student: str) -> dict[str, float]:
-    """Autograded points per grade cell, from the gradebook."""
-    from nbgrader.api import Gradebook
-
-    auto_ids = {c.grade_id for c in course.graded_cells(assignment) if c.autograded}
-    with Gradebook(f"sqlite:///{workspace.gradebook}") as gb:
-        submission = gb.find_submission(assignment, student)
-        scores = {}
-        for nb in submission.notebooks:
-            for grade in nb.grades:
-                if grade.name in auto_ids:
-                    scores[grade.name] = float(grade.auto_score or 0.0)
-    return scores
+from . import course, gradebook, preflight, sandbox
+from .outcomes import STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, Outcome, one_line
 
 
 # Wall-clock limit for one notebook (all cells, kernel start and feedback). Fast-profile notebooks grade
@@ -224,7 +131,7 @@ def _run_worker(job: dict, timeout: float, server: WorkerServer | None = None) -
         returncode = proc.returncode
     if returncode != 0 or not status_file.is_file():
         tail = log_file.read_bytes()[-2000:].decode("utf-8", "replace")
-        return None, f"grader process failed (exit {returncode}): {_one_line(tail)}"
+        return None, f"grader process failed (exit {returncode}): {one_line(tail)}"
     status = json.loads(status_file.read_text())
     if not status["autograde"]:
         return None, _failure_reason(log_file.read_bytes()[-200_000:].decode("utf-8", "replace"), status["error"])
@@ -238,7 +145,7 @@ def _failure_reason(log: str, error: str) -> str:
     if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log.lower():
         return "the kernel died while running the notebook (crash, os._exit or out of memory); notebook not graded"
     lines = [ln.strip() for ln in log.splitlines() if "Error" in ln and not ln.strip().startswith("[ERROR]")]
-    return "autograding failed: " + _one_line(lines[-1] if lines else error)
+    return "autograding failed: " + one_line(lines[-1] if lines else error)
 
 
 def grade_submission(
@@ -258,7 +165,7 @@ def grade_submission(
                        round(time.perf_counter() - start, 2), cells, timings or {})
 
     try:
-        _forget_submission(workspace, assignment, student)
+        gradebook.forget_submission(workspace, assignment, student)
         found = preflight.find_notebook(folder, assignment)
         if found.notebook is None:
             status = STATUS_ABSENT if not folder.is_dir() else STATUS_PROBLEM
@@ -282,14 +189,14 @@ def grade_submission(
             server.kill()
             status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S, None)
         if status is None:
-            _forget_submission(workspace, assignment, student)
+            gradebook.forget_submission(workspace, assignment, student)
             return done(STATUS_ERROR, problem)
-        cells, timings = _read_scores(workspace, assignment, student), status.get("timings")
+        cells, timings = gradebook.read_scores(workspace, assignment, student), status.get("timings")
         if feedback and not status.get("feedback"):
-            return done(STATUS_OK, "graded, but feedback failed: " + _one_line(status.get("error") or ""), cells, timings)
+            return done(STATUS_OK, "graded, but feedback failed: " + one_line(status.get("error") or ""), cells, timings)
         return done(STATUS_OK, found.reason, cells, timings)
     except Exception as exc:  # the batch must go on whatever one submission does
-        return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {_one_line(str(exc) or traceback.format_exc())}")
+        return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {one_line(str(exc) or traceback.format_exc())}")
 
 
 def discover(submissions: Path, assignments: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
@@ -314,70 +221,3 @@ def discover(submissions: Path, assignments: list[str] | None = None) -> tuple[l
     return students, wanted, problems
 
 
-def grade_class(
-    submissions: Path,
-    workspace: course.Workspace | None = None,
-    assignments: list[str] | None = None,
-    feedback: bool = True,
-    progress: bool = True,
-    timeout: float | None = None,
-) -> tuple[list[Outcome], list[str]]:
-    """Grade every student folder in ``submissions`` one after another; returns the outcomes and batch notes.
-
-    Serial grading is the concurrent path with one slot (:func:`autograder.parallel.grade_class_parallel`,
-    ``jobs=1``): one job model (each submission graded in a private workspace and returned as data) and one
-    writer of the gradebook (the merge), whatever the number of slots."""
-    from . import parallel
-
-    return parallel.grade_class_parallel(submissions, workspace, assignments, feedback=feedback, jobs=1,
-                                         progress=progress, timeout=timeout)
-
-
-def write_csv(outcomes: list[Outcome], path: Path) -> None:
-    """One row per student and assignment (atomic write)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fields = ["student", "assignment", "score", "max_score", "manual_max", "status", "reason", "seconds"]
-    with tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        for o in outcomes:
-            row = {k: v for k, v in asdict(o).items() if k in fields}
-            writer.writerow(row)
-    tmp.replace(path)
-
-
-def format_table(outcomes: list[Outcome]) -> str:
-    """A student x assignment table of autograded points, followed by the reasons for any problems."""
-    students = sorted({o.student for o in outcomes})
-    assignments = sorted({o.assignment for o in outcomes})
-    by_key = {(o.student, o.assignment): o for o in outcomes}
-    header = ["student", *assignments, "total"]
-    rows = []
-    for s in students:
-        row, total, total_max = [s], 0.0, 0.0
-        for a in assignments:
-            o = by_key.get((s, a))
-            if o is None:
-                row.append("-")
-                continue
-            mark = {STATUS_OK: "", STATUS_ABSENT: " -"}.get(o.status, " !")
-            row.append(f"{o.score:g}/{o.max_score:g}{mark}")
-            total, total_max = total + o.score, total_max + o.max_score
-        row.append(f"{total:g}/{total_max:g}")
-        rows.append(row)
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    fmt = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))  # noqa: E731
-    lines = [fmt(header), fmt(["-" * w for w in widths]), *map(fmt, rows)]
-    manual = {o.assignment: o.manual_max for o in outcomes if o.manual_max}
-    if manual:
-        pending = ", ".join(f"{a}: {m:g}" for a, m in sorted(manual.items()))
-        lines.append(f"\nAutograded points only; manually graded points still to add in formgrader ({pending}).")
-    absent = [o for o in outcomes if o.status == STATUS_ABSENT]
-    if absent:
-        lines.append(f"\n- = nothing submitted (scored 0): " + ", ".join(f"{o.student}/{o.assignment}" for o in absent))
-    notes = [o for o in outcomes if o.reason and o.status != STATUS_ABSENT]
-    if notes:
-        lines.append("\n! = not graded normally. Notes:")
-        lines += [f"  {o.student}/{o.assignment}: [{o.status}] {o.reason}" for o in notes]
-    return "\n".join(lines)

@@ -19,7 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import classbook, course, grade
+from . import classbook, course
+
+from .outcomes import STATUS_ABSENT, STATUS_OK
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -62,15 +64,15 @@ class AssignmentReport:
 
     @property
     def submitted(self) -> list[classbook.Submission]:
-        return [s for s in self.submissions if s.status != grade.STATUS_ABSENT]
+        return [s for s in self.submissions if s.status != STATUS_ABSENT]
 
     @property
     def graded(self) -> list[classbook.Submission]:
-        return [s for s in self.submissions if s.status == grade.STATUS_OK]
+        return [s for s in self.submissions if s.status == STATUS_OK]
 
     @property
     def not_graded(self) -> list[classbook.Submission]:
-        return [s for s in self.submitted if s.status != grade.STATUS_OK]
+        return [s for s in self.submitted if s.status != STATUS_OK]
 
     @property
     def manual_progress(self) -> tuple[int, int]:
@@ -92,7 +94,7 @@ def failure_pattern(message: str) -> str:
 def analyse(workspace: course.Workspace, assignment: str) -> AssignmentReport:
     """The numbers of one assignment's page."""
     subs = classbook.submissions(workspace, assignment)
-    graded = [s for s in subs if s.status == grade.STATUS_OK]
+    graded = [s for s in subs if s.status == STATUS_OK]
     tests = []
     for cell in classbook.test_cells(assignment):
         passed = sum(1 for s in graded if s.cells.get(cell.grade_id, 0.0) >= cell.points > 0)
@@ -211,7 +213,7 @@ def render_assignment(rep: AssignmentReport) -> str:
         b.append("</table>")
     else:
         b.append("<p>None: every submitted notebook was graded.</p>")
-    absent = [s.student for s in rep.submissions if s.status == grade.STATUS_ABSENT]
+    absent = [s.student for s in rep.submissions if s.status == STATUS_ABSENT]
     if absent:
         b.append(f"<p>Nothing submitted (scored 0): {_e(', '.join(absent))}.</p>")
 

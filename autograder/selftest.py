@@ -12,14 +12,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import course, grade
+from . import course
+
+from .outcomes import Outcome, STATUS_OK
 
 
 @dataclass
 class SelftestResult:
     assignment: str
-    solution: grade.Outcome
-    release: grade.Outcome
+    solution: Outcome
+    release: Outcome
     problems: list[str]
 
 
@@ -27,9 +29,9 @@ def run(assignments: list[str] | None = None, keep: Path | None = None, jobs: in
     """Grade the solution and the release of each assignment; collect what is wrong.
 
     One class of two students, "solution" and "release", graded by the one grading path
-    (:func:`parallel.grade_class_parallel`, ``jobs`` concurrent gradings, default one per core).
+    (:func:`engine.grade_class_parallel`, ``jobs`` concurrent gradings, default one per core).
     """
-    from . import parallel
+    from . import engine
 
     wanted = assignments or course.assignments()
     tmp = Path(tempfile.mkdtemp(prefix="selftest-")) if keep is None else keep
@@ -40,14 +42,14 @@ def run(assignments: list[str] | None = None, keep: Path | None = None, jobs: in
                 dest = subs / who / assignment
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / assignment / f"{assignment}.ipynb", dest / f"{assignment}.ipynb")
-        outcomes, _ = parallel.grade_class_parallel(subs, course.Workspace(tmp / "workspace"), wanted,
+        graded, _ = engine.grade_class_parallel(subs, course.Workspace(tmp / "workspace"), wanted,
                                                     feedback=False, jobs=jobs, progress=False)
-        by = {(o.student, o.assignment): o for o in outcomes}
+        by = {(o.student, o.assignment): o for o in graded}
         results = []
         for assignment in wanted:
             sol, rel_out = by[("solution", assignment)], by[("release", assignment)]
             problems = []
-            if sol.status != grade.STATUS_OK:
+            if sol.status != STATUS_OK:
                 problems.append(f"solution not graded: {sol.reason}")
             for cell in course.graded_cells(assignment):
                 if not cell.autograded:
@@ -58,7 +60,7 @@ def run(assignments: list[str] | None = None, keep: Path | None = None, jobs: in
                 leaked = rel_out.cells.get(cell.grade_id, 0.0)
                 if leaked:
                     problems.append(f"untouched release earns {leaked:g} in grade cell {cell.grade_id!r}")
-            if rel_out.status != grade.STATUS_OK:
+            if rel_out.status != STATUS_OK:
                 problems.append(f"release not graded: {rel_out.reason}")
             if not any(c.autograded for c in course.graded_cells(assignment)):
                 problems.append("no autograded cell at all")

@@ -10,7 +10,7 @@ correct answers written another way, untouched releases and partly wrong ones: a
 1. plain nbgrader: a stock course folder (nbgrader's own preprocessors, the course's cell time limit),
    ``nbgrader generate_assignment`` (not timed), then ``nbgrader autograde ID`` for each notebook, one after
    another as nbgrader does it (timed);
-2. this kit: ``autograder.parallel.grade_class_parallel`` with ``--jobs`` concurrent sandboxed gradings
+2. this kit: ``autograder.engine.grade_class_parallel`` with ``--jobs`` concurrent sandboxed gradings
    (default: one per core) on the default in-process Dask cluster, no feedback (nbgrader's step 1 makes none);
 3. this kit with one slot (``--jobs 1``, its serial path), whose scores the concurrent run must equal;
 4. unless ``--no-dask``: the same class on a local Dask cluster of two worker *processes*, to show the
@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import course, parallel  # noqa: E402
+from autograder import course, engine  # noqa: E402, gradebook
 from grading_breakdown import _children_cpu  # noqa: E402  (this folder is on sys.path: the script's own)
 
 KINDS = ("alice", "bob", "carol")  # correct (another way), blank, partly wrong
@@ -173,7 +173,7 @@ def kit(submissions: Path, work: Path, assignments: list[str], jobs: int, proces
     ws = course.Workspace(work)
     with Usage() as use:
         start = time.perf_counter()
-        outcomes, notes = parallel.grade_class_parallel(submissions, ws, assignments, feedback=False, jobs=jobs,
+        outcomes, notes = engine.grade_class_parallel(submissions, ws, assignments, feedback=False, jobs=jobs,
                                                         processes=processes, progress=True)
         wall = time.perf_counter() - start
 
@@ -235,7 +235,7 @@ def stress(rounds: int, rounds_4: int, out: Path) -> int:
             for p in load:
                 p.start()
             start = time.monotonic()
-            outcomes, _ = parallel.grade_class_parallel(tmp / "class", ws, jobs=jobs, progress=False, feedback=True,
+            outcomes, _ = engine.grade_class_parallel(tmp / "class", ws, jobs=jobs, progress=False, feedback=True,
                                                         timeout=adv.NOTEBOOK_TIMEOUT_S)
             seconds = time.monotonic() - start
         finally:

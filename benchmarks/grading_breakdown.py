@@ -5,7 +5,7 @@
 For each notebook (default: every released one) it takes the sample submission of ``--student`` (alice: correct
 answers written another way) and, one at a time, on this machine:
 
-1. **this kit, one slot**: :func:`autograder.parallel.grade_job` on a warm worker server (the serial path of a
+1. **this kit, one slot**: :func:`autograder.engine.grade_job` on a warm worker server (the serial path of a
    class run: ``--jobs 1``, two CPU threads for the kernel), with feedback. The submission is graded twice and
    the second grading is measured, so the worker server's own start (nbgrader's imports, paid once per slot in a
    class run) is not counted. Wall time, and CPU seconds of the worker server and its sandboxed kernel (sampled
@@ -50,7 +50,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import course, grade, parallel, sandbox  # noqa: E402
+from autograder import course, engine, grade, gradebook, sandbox  # noqa: E402
+
+from autograder.outcomes import STATUS_OK
 
 THREADS = 2  # one slot on two cores: the kernel gets both (parallel: threads = cores // jobs)
 
@@ -111,16 +113,16 @@ def _stamp(value: str) -> float:
 
 def kit_grading(assignment: str, notebook: bytes, seed: bytes, use_bwrap: bool) -> dict:
     """Grade ``notebook`` twice on one warm worker server; measure the second grading."""
-    job = parallel.GradeJob("student", assignment, notebook, "", feedback=True, threads=THREADS)
-    parallel.grade_job(job, seed, use_bwrap)  # warms the worker server (nbgrader's imports) and the page cache
-    server = parallel._server(THREADS)
+    job = engine.GradeJob("student", assignment, notebook, "", feedback=True, threads=THREADS)
+    engine.grade_job(job, seed, use_bwrap)  # warms the worker server (nbgrader's imports) and the page cache
+    server = engine._server(THREADS)
     tree, own_cpu, start = TreeCpu(server.proc.pid), time.process_time(), time.perf_counter()
-    result = parallel.grade_job(job, seed, use_bwrap)
+    result = engine.grade_job(job, seed, use_bwrap)
     wall = time.perf_counter() - start
     cpu = tree.stop() + time.process_time() - own_cpu
-    parallel.close_servers()
+    engine.close_servers()
     o = result.outcome
-    if o.status != grade.STATUS_OK:
+    if o.status != STATUS_OK:
         raise SystemExit(f"{assignment}: the kit did not grade the sample: {o.status} {o.reason}")
     autograded = result.files[f"autograded/student/{assignment}/{assignment}.ipynb"]
     nb = json.loads(autograded)
@@ -221,7 +223,7 @@ def main() -> int:
     use_bwrap = sandbox.bwrap_works()
     env = dict(os.environ, NBGRADER_EXECUTION="autograde", OMP_NUM_THREADS=str(THREADS),
                MKL_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS), PYTHONPATH=str(ROOT))
-    seed = parallel._seed_gradebook(assignments)
+    seed = gradebook.seed(assignments)
     rows = {}
     for a in assignments:
         notebook = (course.SAMPLES / args.student / a / f"{a}.ipynb").read_bytes()

@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
     parser.add_argument("--out", help="report file (Markdown)")
     args = parser.parse_args(argv)
-    from autograder import classbook, course, grade
+    from autograder import classbook, course
+    from autograder.outcomes import STATUS_ABSENT, STATUS_OK, read_ledger
 
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"grading-distributed-{dt.date.today()}.md"
     tmp = Path(tempfile.mkdtemp(prefix="course-kit-distributed-"))
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         ok &= grading.returncode == 0 and killed_at is not None
 
         counts = _gradebook_counts(ws.gradebook)
-        ledger = grade.read_ledger(ws)
+        ledger = read_ledger(ws)
         ledger_lines = len(ws.root.joinpath("outcomes.jsonl").read_text().splitlines())
         wanted = args.assignment or course.assignments()
         lines += ["| student | assignment | submissions in the gradebook | autograded score | expected (none: absent) | check |",
@@ -143,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
                 expected = EXPECTED.get(sub.student, {}).get(assignment)  # None: the sample has no such notebook
                 n = counts.get((sub.student, assignment), 0)
                 if expected is None:  # absent: in the ledger as absent, not in the gradebook, scored 0
-                    good = n == 0 and sub.status == grade.STATUS_ABSENT and sub.auto_score == 0
+                    good = n == 0 and sub.status == STATUS_ABSENT and sub.auto_score == 0
                 else:
-                    good = n == 1 and sub.status == grade.STATUS_OK and abs(sub.auto_score - expected) < 1e-9
+                    good = n == 1 and sub.status == STATUS_OK and abs(sub.auto_score - expected) < 1e-9
                 ok &= good
                 lines.append(f"| {sub.student} | {assignment} | {n} | {sub.auto_score:g} | {expected} | "
                              f"{'ok' if good else 'WRONG'} |")

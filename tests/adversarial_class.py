@@ -11,7 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, grade
+from autograder import course
+
+from autograder.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "autograder" / "samples" / "submissions"
@@ -22,13 +24,13 @@ NOTEBOOK_TIMEOUT_S = 120
 
 # (status, autograded points) every submission must get, every time
 EXPECTED = {
-    "alice": (grade.STATUS_OK, 10), "bob": (grade.STATUS_OK, 0), "carol": (grade.STATUS_OK, 5),
-    **{s: (grade.STATUS_PROBLEM, 0) for s in ("badjson", "oldversion", "emptyfile", "hugefile", "nonotebook")},
-    "loop": (grade.STATUS_OK, 10), "loopnosigint": (grade.STATUS_ERROR, 0),
-    "forkbomb": (grade.STATUS_OK, 10), "membomb": (grade.STATUS_OK, 10), "hugeoutput": (grade.STATUS_OK, 10),
-    **{s: (grade.STATUS_OK, 10) for s in ("readsecrets", "writefiles", "network", "envsecret")},
-    "osexit": (grade.STATUS_ERROR, 0), "segfault": (grade.STATUS_ERROR, 0),
-    "monkeypatch": (grade.STATUS_OK, 5), "transformer": (grade.STATUS_OK, 5),
+    "alice": (STATUS_OK, 10), "bob": (STATUS_OK, 0), "carol": (STATUS_OK, 5),
+    **{s: (STATUS_PROBLEM, 0) for s in ("badjson", "oldversion", "emptyfile", "hugefile", "nonotebook")},
+    "loop": (STATUS_OK, 10), "loopnosigint": (STATUS_ERROR, 0),
+    "forkbomb": (STATUS_OK, 10), "membomb": (STATUS_OK, 10), "hugeoutput": (STATUS_OK, 10),
+    **{s: (STATUS_OK, 10) for s in ("readsecrets", "writefiles", "network", "envsecret")},
+    "osexit": (STATUS_ERROR, 0), "segfault": (STATUS_ERROR, 0),
+    "monkeypatch": (STATUS_OK, 5), "transformer": (STATUS_OK, 5),
 }
 
 

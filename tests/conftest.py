@@ -56,8 +56,8 @@ def sample_class(tmp_path_factory):
     """The whole sample class, graded once per test session, concurrently (the default engine):
     ``({(student, assignment): Outcome}, workspace, notes)``. Grading tests, the report, the exports and the
     concurrent-against-serial comparison all read it; none may change its workspace (copy it first)."""
-    from autograder import course, parallel
+    from autograder import course, engine
 
     ws = course.Workspace(tmp_path_factory.mktemp("samples-ws"))
-    outcomes, notes = parallel.grade_class_parallel(SAMPLES, ws, jobs=2, progress=False)
+    outcomes, notes = engine.grade_class_parallel(SAMPLES, ws, jobs=2, progress=False)
     return {(o.student, o.assignment): o for o in outcomes}, ws, notes

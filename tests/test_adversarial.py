@@ -21,7 +21,8 @@ import pytest
 
 import adversarial_class
 from adversarial_class import A, SECRET
-from autograder import course, grade, parallel, sandbox
+from autograder import course, engine, grade, sandbox
+from autograder.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, format_table
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -71,7 +72,7 @@ def adversarial_batch(tmp_path_factory, loopback_server):
     start = time.monotonic()
     try:
         # the default engine: concurrent sandboxed gradings merged into one gradebook
-        outcomes, notes = parallel.grade_class_parallel(subs, ws, jobs=2, progress=False, feedback=True,
+        outcomes, notes = engine.grade_class_parallel(subs, ws, jobs=2, progress=False, feedback=True,
                                                          timeout=adversarial_class.NOTEBOOK_TIMEOUT_S)
     finally:
         for k, v in old.items():
@@ -83,7 +84,7 @@ def adversarial_batch(tmp_path_factory, loopback_server):
     # keep the batch's report as a test artifact (artifacts/ is git-ignored)
     (ROOT / "artifacts").mkdir(exist_ok=True)
     (ROOT / "artifacts" / "adversarial_report.txt").write_text(
-        "\n".join([*notes, "", grade.format_table(outcomes), "", f"batch wall time: {seconds:.0f} s", ""])
+        "\n".join([*notes, "", format_table(outcomes), "", f"batch wall time: {seconds:.0f} s", ""])
         + "\n".join(f"{o.student:14s} {o.status:8s} {o.score:4.0f}/{o.max_score:g} {o.seconds:6.1f}s  {o.reason}"
                     for o in outcomes))
     return {o.student: o for o in outcomes}, notes, ws, seconds, hits
@@ -114,7 +115,7 @@ def test_every_submission_gets_its_expected_status_and_points(adversarial_batch)
 def test_honest_submissions_get_exactly_their_scores(adversarial_batch):
     outcomes, *_ = adversarial_batch
     assert {s: outcomes[s].score for s in ("alice", "bob", "carol")} == {"alice": 10, "bob": 0, "carol": 5}
-    assert all(outcomes[s].status == grade.STATUS_OK for s in ("alice", "bob", "carol"))
+    assert all(outcomes[s].status == STATUS_OK for s in ("alice", "bob", "carol"))
 
 
 @pytest.mark.parametrize("student, reason", [
@@ -126,18 +127,18 @@ def test_honest_submissions_get_exactly_their_scores(adversarial_batch):
 ])
 def test_broken_files_are_reported_and_score_zero(adversarial_batch, student, reason):
     o = adversarial_batch[0][student]
-    assert (o.score, o.status) == (0, grade.STATUS_PROBLEM) and reason in o.reason and "\n" not in o.reason
+    assert (o.score, o.status) == (0, STATUS_PROBLEM) and reason in o.reason and "\n" not in o.reason
 
 
 def test_an_interrupted_infinite_loop_costs_only_its_own_cell(adversarial_batch):
     outcomes, _, ws, *_ = adversarial_batch
-    assert (outcomes["loop"].status, outcomes["loop"].score) == (grade.STATUS_OK, 10)
+    assert (outcomes["loop"].status, outcomes["loop"].score) == (STATUS_OK, 10)
     assert "CellTimeoutError" in _graded_text(ws, "loop") or "KeyboardInterrupt" in _graded_text(ws, "loop")
 
 
 def test_a_loop_that_ignores_sigint_hits_the_notebook_time_limit(adversarial_batch):
     o = adversarial_batch[0]["loopnosigint"]
-    assert (o.status, o.score) == (grade.STATUS_ERROR, 0)
+    assert (o.status, o.score) == (STATUS_ERROR, 0)
     assert "did not stop when interrupted" in o.reason or "time limit exceeded" in o.reason, o.reason
     assert o.seconds < 150
 
@@ -145,14 +146,14 @@ def test_a_loop_that_ignores_sigint_hits_the_notebook_time_limit(adversarial_bat
 @pytest.mark.parametrize("student", ["osexit", "segfault"])
 def test_a_dying_kernel_is_reported_and_scores_zero(adversarial_batch, student):
     o = adversarial_batch[0][student]
-    assert (o.status, o.score) == (grade.STATUS_ERROR, 0) and "\n" not in o.reason
+    assert (o.status, o.score) == (STATUS_ERROR, 0) and "\n" not in o.reason
     assert "kernel died" in o.reason, o.reason
 
 
 def test_resource_bombs_are_contained(adversarial_batch):
     outcomes, _, ws, *_ = adversarial_batch
     for student in ("forkbomb", "membomb", "hugeoutput"):
-        assert (outcomes[student].status, outcomes[student].score) == (grade.STATUS_OK, 10), outcomes[student]
+        assert (outcomes[student].status, outcomes[student].score) == (STATUS_OK, 10), outcomes[student]
     assert "BLOCKED memory" in _graded_text(ws, "membomb")
     if sandbox.drops_privileges():
         assert "fork refused after" in _graded_text(ws, "forkbomb")
@@ -185,7 +186,7 @@ def test_gradebook_is_consistent_and_batch_time_bounded(adversarial_batch):
     assert notes[0].startswith("sandbox:")
     with Gradebook(f"sqlite:///{ws.gradebook}") as gb:
         for student, o in outcomes.items():
-            if o.status == grade.STATUS_OK:
+            if o.status == STATUS_OK:
                 sub = gb.find_submission(A, student)
                 auto = sum(g.auto_score or 0 for nb in sub.notebooks for g in nb.grades if g.name in o.cells)
                 assert auto == o.score
@@ -268,12 +269,12 @@ def test_a_fork_bomb_next_door_does_not_starve_a_kernel(tmp_path):
             subs = tmp_path / "subs"
             (subs / "alice" / A).mkdir(parents=True)
             nbformat.write(adversarial_class.sample("alice"), subs / "alice" / A / f"{A}.ipynb")
-            outcomes, _ = await asyncio.to_thread(grade.grade_class, subs, course.Workspace(tmp_path / "ws"), [A],
+            outcomes, _ = await asyncio.to_thread(engine.grade_class, subs, course.Workspace(tmp_path / "ws"), [A],
                                                   feedback=False, progress=False)
             return outcomes[0]
 
     outcome = asyncio.run(neighbour_then_grade())
-    assert (outcome.status, outcome.score) == (grade.STATUS_OK, 10), outcome
+    assert (outcome.status, outcome.score) == (STATUS_OK, 10), outcome
 
 
 def test_a_fork_bombs_uid_is_handed_on_only_once_its_processes_are_gone(tmp_path):
@@ -314,8 +315,8 @@ def test_a_kernel_slow_to_answer_an_interrupt_costs_only_its_cell(tmp_path, monk
     subs = tmp_path / "subs"
     (subs / "slow" / A).mkdir(parents=True)
     nbformat.write(adversarial_class.with_code("bob", "weights", late, before=True), subs / "slow" / A / f"{A}.ipynb")
-    outcomes, _ = grade.grade_class(subs, course.Workspace(tmp_path / "ws"), [A], feedback=False, progress=False)
-    assert outcomes[0].status == grade.STATUS_OK, outcomes[0]
+    outcomes, _ = engine.grade_class(subs, course.Workspace(tmp_path / "ws"), [A], feedback=False, progress=False)
+    assert outcomes[0].status == STATUS_OK, outcomes[0]
     text = "".join(str(o.get("ename", "")) for c in nbformat.read(
         tmp_path / "ws" / "autograded" / "slow" / A / f"{A}.ipynb", as_version=4).cells for o in c.get("outputs", []))
     assert "KeyboardInterrupt" in text or "CellTimeoutError" in text, "the loop's own cell shows the interrupt"

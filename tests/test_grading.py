@@ -17,7 +17,9 @@ import sys
 import nbformat
 import pytest
 
-from autograder import course, grade
+from autograder import course, engine
+
+from autograder.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, STATUS_PROBLEM, read_ledger
 from conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -51,14 +53,14 @@ def test_sample_submissions_earn_their_expected_scores(sample_class, expected_sc
     assert got == expected_scores
     for (student, assignment), o in outcomes.items():
         submitted = assignment in expected_scores.get(student, {})
-        assert o.status == (grade.STATUS_OK if submitted else grade.STATUS_ABSENT), o
+        assert o.status == (STATUS_OK if submitted else STATUS_ABSENT), o
 
 
 def test_each_grading_records_where_its_time_went(sample_class):
     outcomes, ws, _ = sample_class
-    ledger = grade.read_ledger(ws)
+    ledger = read_ledger(ws)
     for key, o in outcomes.items():
-        if o.status != grade.STATUS_OK:
+        if o.status != STATUS_OK:
             continue
         t = o.timings
         assert t.get("autograde_s", 0) > 0 and t.get("feedback_s", 0) > 0, f"{key}: timings {t}"
@@ -76,7 +78,7 @@ def test_gradebook_agrees_with_the_report(sample_class):
     outcomes, ws, _ = sample_class
     with Gradebook(f"sqlite:///{ws.gradebook}") as gb:
         for (student, assignment), o in outcomes.items():
-            if o.status != grade.STATUS_OK:
+            if o.status != STATUS_OK:
                 continue
             sub = gb.find_submission(assignment, student)
             auto = sum(g.auto_score or 0 for nb in sub.notebooks for g in nb.grades if g.name in o.cells)
@@ -88,7 +90,7 @@ def test_feedback_exists_and_never_shows_hidden_test_source(sample_class):
     hidden = _hidden_lines(A)
     assert len(hidden) > 10
     for (student, assignment), o in outcomes.items():
-        if o.status != grade.STATUS_OK:
+        if o.status != STATUS_OK:
             continue
         page = ws.feedback / student / assignment / f"{assignment}.html"
         assert page.is_file(), f"no feedback for {student}"
@@ -151,9 +153,9 @@ def tricky_class(tmp_path_factory):
     _write(subs / "renamed" / A, "scratch.bin", b"\x00" * 1000)
     _write(subs, "README.txt", "not a student")
     ws = course.Workspace(tmp_path_factory.mktemp("tricky-ws"))
-    from autograder import parallel  # the default engine; test_parallel_grading compares it with serial grading
+    from autograder import engine  # the default engine; test_parallel_grading compares it with serial grading
 
-    outcomes, notes = parallel.grade_class_parallel(subs, ws, jobs=2, progress=False)
+    outcomes, notes = engine.grade_class_parallel(subs, ws, jobs=2, progress=False)
     return {o.student: o for o in outcomes}, notes, ws
 
 
@@ -190,7 +192,7 @@ def test_cells_deleted_after_given_or_markdown_cells_are_restored(tricky_class):
 def test_broken_submissions_score_zero_with_a_reason(tricky_class, student, reason):
     outcomes, _, _ = tricky_class
     o = outcomes[student]
-    assert (o.score, o.status) == (0, grade.STATUS_PROBLEM)
+    assert (o.score, o.status) == (0, STATUS_PROBLEM)
     assert reason in o.reason and "\n" not in o.reason
 
 
@@ -205,10 +207,10 @@ def test_regrading_replaces_the_earlier_score(tmp_path):
     subs = tmp_path / "subs"
     ws = course.Workspace(tmp_path / "ws")
     _write(subs / "sam" / A, f"{A}.ipynb", _alice())
-    first, _ = grade.grade_class(subs, ws, progress=False, feedback=False)
+    first, _ = engine.grade_class(subs, ws, progress=False, feedback=False)
     # The student resubmits a broken file: no stale 10 may survive, in the report or the gradebook.
     _write(subs / "sam" / A, f"{A}.ipynb", "garbage")
-    second, _ = grade.grade_class(subs, ws, progress=False, feedback=False)
+    second, _ = engine.grade_class(subs, ws, progress=False, feedback=False)
     assert (first[0].score, second[0].score) == (10, 0)
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -244,7 +246,7 @@ def test_a_run_killed_midway_and_restarted_finishes_the_class(tmp_path):
            "--assignment", A, "--jobs", "1"]
     first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
-    ledger = ws / grade.LEDGER  # one line per merged grading
+    ledger = ws / LEDGER  # one line per merged grading
     while time.monotonic() < deadline and not (ledger.is_file() and ledger.read_text().count("\n") >= 1):
         time.sleep(0.2)
     os.kill(first.pid, signal.SIGKILL)  # midway: the second notebook is being graded now

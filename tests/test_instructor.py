@@ -20,7 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import bundle, classbook, course, export, grade, report, similarity
+from autograder import bundle, classbook, course, engine, export, report, similarity
+
+from autograder.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, STATUS_PROBLEM
 from conftest import ROOT, SAMPLES
 
 A = "01_binary_rnn"
@@ -98,8 +100,8 @@ def test_report_pass_rates_and_scores_equal_the_gradebook(report_pages, assignme
     for student, cells in book.items():
         auto = sum(score for gid, (score, _) in cells.items() if gid in {c.grade_id for c in tests})
         assert float(students[student]["score"]) == auto, f"{student}: page {students[student]['score']}, gradebook {auto}"
-        assert students[student]["status"] == grade.STATUS_OK
-    absent = {s for s, d in students.items() if d["status"] == grade.STATUS_ABSENT}
+        assert students[student]["status"] == STATUS_OK
+    absent = {s for s, d in students.items() if d["status"] == STATUS_ABSENT}
     assert absent == {"alice", "bob", "carol", "dave", "erin"} - set(book)
     summary = next(d for d in page.found if "submitted" in d)
     assert int(summary["graded"]) == len(book) and int(summary["not-graded"]) == 0
@@ -145,8 +147,8 @@ def test_a_class_of_only_broken_submissions_reports_and_exports_without_a_traceb
         (subs / student / A).mkdir(parents=True)
         (subs / student / A / f"{A}.ipynb").write_text(content)
     ws = course.Workspace(tmp_path / "ws")
-    outcomes, _ = grade.grade_class(subs, ws, [A], feedback=False, progress=False)
-    assert all(o.status == grade.STATUS_PROBLEM for o in outcomes), outcomes
+    outcomes, _ = engine.grade_class(subs, ws, [A], feedback=False, progress=False)
+    assert all(o.status == STATUS_PROBLEM for o in outcomes), outcomes
     result = _cli("report", "--workspace", str(ws.root))
     assert result.returncode == 0, result.stderr
     page = _parse(ws.root / "report" / f"{A}.html")
@@ -165,7 +167,7 @@ def class_copy(sample_class, tmp_path):
     _, ws, _ = sample_class
     copy = course.Workspace(tmp_path / "ws")
     copy.root.mkdir()
-    for name in ("gradebook.db", grade.LEDGER):
+    for name in ("gradebook.db", LEDGER):
         shutil.copyfile(ws.root / name, copy.root / name)
     return copy
 
@@ -218,13 +220,13 @@ def test_moodle_and_plain_csv_exports_give_auto_manual_and_the_pending_note(clas
     by_student = {r[0]: dict(zip(table[0], r)) for r in table[1:]}
     assert (by_student["dave"][f"{A} auto"], by_student["dave"][f"{A} manual"], by_student["dave"]["total"]) == ("10", "2", "12")
     assert by_student["erin"]["notes"] == f"{export.PENDING}: {A}"
-    assert by_student["bob"][f"{A} status"] == grade.STATUS_OK and by_student["bob"]["max_total"] == "13"
+    assert by_student["bob"][f"{A} status"] == STATUS_OK and by_student["bob"]["max_total"] == "13"
 
 
 def test_export_rejects_an_unknown_format_and_assignment(tmp_path):
     result = _cli("export", "--format", "blackboard", "--workspace", str(tmp_path))
     assert result.returncode == 2 and "invalid choice" in result.stderr
-    (tmp_path / grade.LEDGER).write_text("")
+    (tmp_path / LEDGER).write_text("")
     result = _cli("export", "--assignment", "99_nothing", "--workspace", str(tmp_path))
     assert result.returncode == 2 and "unknown assignment 99_nothing" in result.stderr and "Traceback" not in result.stderr
 

@@ -1,6 +1,6 @@
-"""Concurrent and distributed grading (autograder/parallel.py) against serial grading.
+"""Concurrent and distributed grading (autograder/engine.py) against serial grading.
 
-Serial grading (:func:`autograder.grade.grade_class`) is the reference: the concurrent path must give the
+Serial grading (:func:`autograder.engine.grade_class`) is the reference: the concurrent path must give the
 same scores, cell by cell, with one consistent gradebook, and must not lose a submission when a worker dies.
 """
 
@@ -14,7 +14,9 @@ import time
 
 import pytest
 
-from autograder import course, grade, parallel
+from autograder import course, engine, gradebook
+
+from autograder.outcomes import STATUS_OK
 from conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -41,7 +43,7 @@ def serial_and_parallel(tmp_path_factory, sample_class):
     for student in STUDENTS:
         shutil.copytree(SAMPLES / student / A, subs / student / A)
     serial_ws = course.Workspace(tmp_path_factory.mktemp("serial"))
-    serial, _ = grade.grade_class(subs, serial_ws, [A], feedback=False, progress=False)
+    serial, _ = engine.grade_class(subs, serial_ws, [A], feedback=False, progress=False)
     by_key, parallel_ws, notes = sample_class
     concurrent = [o for (s, a), o in sorted(by_key.items()) if a == A and s in STUDENTS]
     return serial, serial_ws, concurrent, parallel_ws, notes
@@ -69,12 +71,12 @@ def test_concurrent_grading_fills_one_gradebook_and_the_feedback_folders(serial_
 
 def test_gradebook_rows_survive_an_export_and_import(serial_and_parallel, tmp_path):
     _, serial_ws, _, _, _ = serial_and_parallel
-    rows = parallel.export_rows(serial_ws.gradebook, A, "carol")
+    rows = gradebook.export_rows(serial_ws.gradebook, A, "carol")
     copy = tmp_path / "gradebook.db"
     shutil.copyfile(serial_ws.gradebook, copy)
-    parallel.import_rows(copy, A, "carol", rows)  # replaces carol's submission with the same rows
-    assert parallel.export_rows(copy, A, "carol") == rows
-    assert parallel.export_rows(copy, A, "nobody") is None, "a student never graded has no rows"
+    gradebook.import_rows(copy, A, "carol", rows)  # replaces carol's submission with the same rows
+    assert gradebook.export_rows(copy, A, "carol") == rows
+    assert gradebook.export_rows(copy, A, "nobody") is None, "a student never graded has no rows"
 
 
 def test_a_worker_killed_midway_loses_no_submission(tmp_path):
@@ -99,11 +101,11 @@ def test_a_worker_killed_midway_loses_no_submission(tmp_path):
 
         threading.Thread(target=killer, daemon=True).start()
 
-    outcomes, _ = parallel.grade_class_parallel(subs, ws, [A], feedback=False, jobs=2, processes=True,
+    outcomes, _ = engine.grade_class_parallel(subs, ws, [A], feedback=False, jobs=2, processes=True,
                                                 progress=False, on_submitted=kill_a_busy_worker)
     assert killed, "the test never found a busy worker to kill"
     expected = {"alice": 10.0, "bob": 0.0, "carol": 5.0, "dave": 10.0}
     assert {o.student: o.score for o in outcomes} == expected
-    assert all(o.status == grade.STATUS_OK for o in outcomes), [(o.student, o.reason) for o in outcomes]
+    assert all(o.status == STATUS_OK for o in outcomes), [(o.student, o.reason) for o in outcomes]
     assert {s: sum(x or 0 for x in v.values()) for s, v in _gradebook_scores(ws, A).items()} == expected, \
         "each student once in the gradebook, with the right score"

@@ -25,7 +25,6 @@ its environment at the same path, the data root, and the sandbox tools; the subm
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -34,7 +33,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import course, grade, preflight, release, sandbox
+from . import course, grade, gradebook, preflight, release, sandbox
+
+from .outcomes import Outcome, STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, one_line, record_outcome
 
 
 @dataclass
@@ -56,84 +57,10 @@ class GradeJob:
 class JobResult:
     """What one job produced, as plain data for the coordinator to merge."""
 
-    outcome: grade.Outcome
+    outcome: Outcome
     rows: dict | None = None  # the submission's gradebook rows; None when nothing was graded
     files: dict[str, bytes] = field(default_factory=dict)  # "autograded/..." / "feedback/..." / "submitted/..." -> bytes
     worker: str = ""
-
-
-_SEEDS: dict[tuple, bytes] = {}
-
-
-def _seed_gradebook(assignments: list[str]) -> bytes:
-    """A gradebook with ``assignments`` registered (source cells and hidden tests) and no student, as bytes.
-
-    Kept for the life of the process, keyed by the source notebooks' contents: a second class graded with
-    the same sources (the tests grade several) reuses it.
-    """
-    key = tuple((a, hashlib.sha1((course.SOLUTIONS / a / f"{a}.ipynb").read_bytes()).hexdigest()) for a in assignments)
-    if key not in _SEEDS:
-        with tempfile.TemporaryDirectory(prefix="seed-") as tmp:
-            ws = course.Workspace(Path(tmp) / "ws")
-            for assignment in assignments:
-                release.generate(assignment, ws, Path(tmp) / "release")
-            _SEEDS[key] = ws.gradebook.read_bytes()
-    return _SEEDS[key]
-
-
-def export_rows(gradebook: Path, assignment: str, student: str) -> dict | None:
-    """The gradebook rows of one submission (scores, comments, flags, timestamp) as plain data."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{gradebook}") as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return None
-        return {
-            "timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
-            "notebooks": {
-                nb.name: {
-                    "flagged": bool(nb.flagged),
-                    "late_submission_penalty": nb.late_submission_penalty,
-                    "grades": {g.name: {"auto_score": g.auto_score, "manual_score": g.manual_score,
-                                        "extra_credit": g.extra_credit, "needs_manual_grade": bool(g.needs_manual_grade)}
-                               for g in nb.grades},
-                    "comments": {c.name: {"auto_comment": c.auto_comment, "manual_comment": c.manual_comment}
-                                 for c in nb.comments},
-                }
-                for nb in sub.notebooks
-            },
-        }
-
-
-def import_rows(gradebook: Path, assignment: str, student: str, rows: dict) -> None:
-    """Write one submission's rows (from :func:`export_rows`) into ``gradebook``, replacing any earlier one."""
-    from datetime import datetime
-
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{gradebook}") as gb:
-        try:
-            gb.remove_submission(assignment, student)
-        except MissingEntry:
-            pass
-        gb.update_or_create_student(student)
-        stamp = datetime.fromisoformat(rows["timestamp"]) if rows.get("timestamp") else None
-        gb.add_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
-        for nb_name, nb in rows["notebooks"].items():
-            submitted = gb.find_submission_notebook(nb_name, assignment, student)
-            submitted.flagged = nb["flagged"]
-            submitted.late_submission_penalty = nb["late_submission_penalty"]
-            for name, values in nb["grades"].items():
-                g = gb.find_grade(name, nb_name, assignment, student)
-                for key, value in values.items():
-                    setattr(g, key, value)
-            for name, values in nb["comments"].items():
-                c = gb.find_comment(name, nb_name, assignment, student)
-                for key, value in values.items():
-                    setattr(c, key, value)
-        gb.db.commit()
 
 
 def _collect(ws: course.Workspace, student: str, assignment: str) -> dict[str, bytes]:
@@ -180,8 +107,8 @@ def grade_job(job: GradeJob, seed: bytes, use_bwrap: bool | None = None) -> JobR
     worker = f"{socket.gethostname()}:{os.getpid()}"
     auto_max, manual_max = course.max_points(job.assignment)
     if job.notebook is None:
-        status = grade.STATUS_ABSENT if job.absent else grade.STATUS_PROBLEM
-        return JobResult(grade.Outcome(job.student, job.assignment, 0.0, auto_max, manual_max, status, job.reason),
+        status = STATUS_ABSENT if job.absent else STATUS_PROBLEM
+        return JobResult(Outcome(job.student, job.assignment, 0.0, auto_max, manual_max, status, job.reason),
                          worker=worker)
     with tempfile.TemporaryDirectory(prefix=f"job-{job.student}-{job.assignment}-") as tmp:
         ws = course.Workspace(Path(tmp) / "workspace")
@@ -193,9 +120,9 @@ def grade_job(job: GradeJob, seed: bytes, use_bwrap: bool | None = None) -> JobR
         outcome = grade.grade_submission(job.student, job.assignment, folder, ws, job.feedback,
                                          extra_hidden=tuple(Path(p) for p in job.hidden), use_bwrap=use_bwrap,
                                          timeout=job.timeout, threads=job.threads, server=_server(job.threads))
-        if outcome.status == grade.STATUS_OK and job.reason and not outcome.reason:
+        if outcome.status == STATUS_OK and job.reason and not outcome.reason:
             outcome.reason = job.reason
-        rows = export_rows(ws.gradebook, job.assignment, job.student) if outcome.status == grade.STATUS_OK else None
+        rows = gradebook.export_rows(ws.gradebook, job.assignment, job.student) if outcome.status == STATUS_OK else None
         files = _collect(ws, job.student, job.assignment) if rows is not None else {}
         return JobResult(outcome, rows, files, worker)
 
@@ -223,8 +150,8 @@ def make_jobs(submissions: Path, students: list[str], assignments: list[str], fe
 def _merge(result: JobResult, workspace: course.Workspace) -> None:
     """Put one job's result into the real workspace (the coordinator is its only writer)."""
     o = result.outcome
-    grade._forget_submission(workspace, o.assignment, o.student)
-    grade.record_outcome(workspace, o)
+    gradebook.forget_submission(workspace, o.assignment, o.student)
+    record_outcome(workspace, o)
     if result.rows is None:
         return
     for rel, data in result.files.items():
@@ -233,7 +160,7 @@ def _merge(result: JobResult, workspace: course.Workspace) -> None:
         tmp = target.with_name(target.name + ".part")
         tmp.write_bytes(data)
         tmp.replace(target)
-    import_rows(workspace.gradebook, o.assignment, o.student, result.rows)
+    gradebook.import_rows(workspace.gradebook, o.assignment, o.student, result.rows)
 
 
 def _client(jobs: int, scheduler: str | None, processes: bool):
@@ -257,12 +184,14 @@ def grade_class_parallel(
     progress: bool = True,
     timeout: float | None = None,
     on_submitted=None,
-) -> tuple[list[grade.Outcome], list[str]]:
-    """Grade every student folder in ``submissions`` concurrently; same results as :func:`grade.grade_class`.
+    hidden: tuple[str, ...] = (),
+) -> tuple[list[Outcome], list[str]]:
+    """Grade every student folder in ``submissions`` concurrently; same results as :func:`grade_class`.
 
     ``jobs`` concurrent gradings (default: one per CPU core) on an in-process cluster, or on a local cluster of
     ``jobs`` worker processes with ``processes=True``, or on the Dask cluster at ``scheduler``.
-    ``on_submitted(client, futures)`` is a hook for tests (to kill a worker while jobs run).
+    ``on_submitted(client, futures)`` is a hook for tests (to kill a worker while jobs run). ``hidden``: more
+    folders the kernels must not see (Gradescope's results folder).
     """
     from dask.distributed import as_completed
 
@@ -275,7 +204,7 @@ def grade_class_parallel(
     notes.insert(0, sandbox.describe(use_bwrap))
     # One seed gradebook with every assignment registered (source cells, hidden tests); each job grades in a
     # private copy of it. A new workspace starts from a copy too; an existing one registers them itself.
-    seed = _seed_gradebook(wanted)
+    seed = gradebook.seed(wanted)
     if not workspace.gradebook.exists():
         workspace.gradebook.write_bytes(seed)
     else:
@@ -284,10 +213,10 @@ def grade_class_parallel(
                 release.generate(assignment, workspace, Path(tmp))
     # a job's kernel sees neither the real gradebook and folders nor the other students' submissions
     todo = make_jobs(submissions, students, wanted, feedback, timeout, threads=max(1, cores // jobs),
-                     hidden=(str(workspace.root.resolve()), str(submissions.resolve())))
+                     hidden=(str(workspace.root.resolve()), str(submissions.resolve()), *hidden))
 
     client, cluster = _client(jobs, scheduler, processes)
-    outcomes: list[grade.Outcome] = []
+    graded: list[Outcome] = []
     start = time.perf_counter()
     try:
         engine = f"Dask scheduler {scheduler}" if scheduler else (
@@ -306,10 +235,10 @@ def grade_class_parallel(
                 result = future.result()
             except Exception as exc:  # KilledWorker after repeated worker deaths, or an internal error
                 auto_max, manual_max = course.max_points(job.assignment)
-                result = JobResult(grade.Outcome(job.student, job.assignment, 0.0, auto_max, manual_max, grade.STATUS_ERROR,
-                                                 f"grading job failed on the cluster: {type(exc).__name__}: {grade._one_line(str(exc))}"))
+                result = JobResult(Outcome(job.student, job.assignment, 0.0, auto_max, manual_max, STATUS_ERROR,
+                                                 f"grading job failed on the cluster: {type(exc).__name__}: {one_line(str(exc))}"))
             _merge(result, workspace)
-            outcomes.append(result.outcome)
+            graded.append(result.outcome)
             bar.update(result.outcome)
         bar.close()
     finally:
@@ -321,12 +250,12 @@ def grade_class_parallel(
         if cluster is not None:
             cluster.close()
     order = {(s, a): i for i, (a, s) in enumerate((a, s) for a in wanted for s in students)}
-    outcomes.sort(key=lambda o: order[(o.student, o.assignment)])
-    failed = [o for o in outcomes if o.status in (grade.STATUS_ERROR, grade.STATUS_PROBLEM)]
-    notes.append(f"{len(outcomes)} gradings in {time.perf_counter() - start:.0f} s; "
+    graded.sort(key=lambda o: order[(o.student, o.assignment)])
+    failed = [o for o in graded if o.status in (STATUS_ERROR, STATUS_PROBLEM)]
+    notes.append(f"{len(graded)} gradings in {time.perf_counter() - start:.0f} s; "
                  f"{len(failed)} not graded normally" + (": " + ", ".join(f"{o.student}/{o.assignment}" for o in failed) if failed else ""))
     shutil.rmtree(workspace.root / ".jobs", ignore_errors=True)
-    return outcomes, notes
+    return graded, notes
 
 
 class _progress:
@@ -339,7 +268,7 @@ class _progress:
 
             self.bar = tqdm(total=total, desc="grading", unit="nb", dynamic_ncols=True)
 
-    def update(self, outcome: grade.Outcome) -> None:
+    def update(self, outcome: Outcome) -> None:
         if self.bar is not None:
             self.bar.set_postfix_str(f"{outcome.student}/{outcome.assignment} {outcome.score:g}/{outcome.max_score:g} {outcome.status}")
             self.bar.update(1)
@@ -347,3 +276,20 @@ class _progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def grade_class(
+    submissions: Path,
+    workspace: course.Workspace | None = None,
+    assignments: list[str] | None = None,
+    feedback: bool = True,
+    progress: bool = True,
+    timeout: float | None = None,
+) -> tuple[list[Outcome], list[str]]:
+    """Grade every student folder in ``submissions`` one after another; returns the outcomes and batch notes.
+
+    Serial grading is the concurrent path with one slot (:func:`grade_class_parallel`,
+    ``jobs=1``): one job model (each submission graded in a private workspace and returned as data) and one
+    writer of the gradebook (the merge), whatever the number of slots."""
+    return grade_class_parallel(submissions, workspace, assignments, feedback=feedback, jobs=1,
+                                         progress=progress, timeout=timeout)

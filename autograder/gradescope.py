@@ -1,0 +1,315 @@
+"""Grading on Gradescope with the kit's own grader: an autograder zip per assignment.
+
+Gradescope runs an autograder container per submission (its "autograder specification"): a zip with ``setup.sh``
+and ``run_autograder`` at its root is unpacked into ``/autograder/source``; the student's files arrive in
+``/autograder/submission``; ``run_autograder`` must write ``/autograder/results/results.json``. This module builds
+that zip (:func:`build_zip`, ``python -m autograder gradescope ID``) and is what ``run_autograder`` runs
+(:func:`run`, ``python -m autograder gradescope-run``): it grades the submission through the same path as
+``python -m autograder grade`` (:func:`autograder.engine.grade_class_parallel` with one slot: preflight, the
+sandboxed kernel, its limits, deleted cells restored, stderr demoted, time-outs that cost only their cell) and
+turns the outcome into Gradescope's ``results.json``.
+
+The root is ``/autograder`` on Gradescope and whatever ``GRADESCOPE_ROOT`` names elsewhere (the tests unpack the
+zip into a temporary folder). What the zip holds: the kit's code (``course_utils``, ``autograder``), the one
+assignment's source notebook (``solutions/<id>/``, hidden from the student's kernel by the sandbox like every
+grading run's solutions), ``pyproject.toml`` and ``gradescope.json`` (the assignment and the late-work rule).
+
+**Which notebook is graded.** Every ``.ipynb`` under ``/autograder/submission`` (Gradescope unpacks an uploaded
+zip there; folders whose name starts with ``.`` or ``__MACOSX`` are skipped, a zip left packed is not opened):
+the one named ``<id>.ipynb`` if there is one, else the only notebook, else none (several notebooks and none of
+them ``<id>.ipynb``: 0 points and the reason, as ``grade`` does for a class folder).
+
+**Late work.** ``submission_metadata.json`` gives the submission's time (``created_at``) and the due date
+(``assignment.due_date``); the rule in ``gradescope.json`` (``late_penalty_per_day``, a fraction of the score per
+started day, capped at ``late_penalty_max``; default 0: no penalty) applies to the score, and the lateness is
+stated in the output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+from . import course
+
+CONFIG = "gradescope.json"
+STUDENT = "submission"  # the student's folder name inside the private grading workspace
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image (Ubuntu base image, as root, with a network).
+# It installs the course environment (the pins of pyproject.toml), bubblewrap (the grading sandbox) and the data the
+# notebook needs, so that grading itself downloads nothing. With COURSE_PYTHON set to an interpreter that already
+# has the environment (the kit's end-to-end test, offline), the apt and pip steps are skipped.
+set -euo pipefail
+SOURCE="${GRADESCOPE_ROOT:-/autograder}/source"
+if [ -z "${COURSE_PYTHON:-}" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3 python3-venv python3-pip bubblewrap >/dev/null
+  python3 -m venv "$SOURCE/.venv"
+  "$SOURCE/.venv/bin/python" -m pip install --quiet --upgrade pip
+  "$SOURCE/.venv/bin/python" -m pip install --quiet -e "$SOURCE"
+  COURSE_PYTHON="$SOURCE/.venv/bin/python"
+fi
+echo "$COURSE_PYTHON" > "$SOURCE/.python"
+export COURSE_DATA_DIR="${COURSE_DATA_DIR:-$SOURCE/data}"
+echo "$COURSE_DATA_DIR" > "$SOURCE/.data_dir"
+cd "$SOURCE"
+"$COURSE_PYTHON" -m autograder gradescope-prefetch
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission; it writes $GRADESCOPE_ROOT/results/results.json and never fails.
+SOURCE="${GRADESCOPE_ROOT:-/autograder}/source"
+export COURSE_DATA_DIR="$(cat "$SOURCE/.data_dir" 2>/dev/null || echo "$SOURCE/data")"
+export COURSE_PROFILE=fast
+cd "$SOURCE"
+exec "$(cat "$SOURCE/.python" 2>/dev/null || echo python3)" -m autograder gradescope-run
+"""
+
+# What each assignment's notebook loads, fetched once by setup.sh (grading runs offline).
+_DATA = {"02_sentiment_gru_mlp": ("imdb",)}
+_DATA.update({a: ("fashion_mnist",) for a in ("04_fmnist_gan_losses", "05_mode_collapse", "06_conditional_gan",
+                                              "07_vae", "08_sn_wgan_gp")})
+
+
+def root() -> Path:
+    """Gradescope's ``/autograder``, or the folder ``GRADESCOPE_ROOT`` names."""
+    return Path(os.environ.get("GRADESCOPE_ROOT", "/autograder"))
+
+
+# ------------------------------------------------------------------------------------------------ the zip
+def build_zip(assignment: str, output: Path | None = None, late_penalty_per_day: float = 0.0,
+              late_penalty_max: float = 1.0) -> Path:
+    """Write the autograder zip of ``assignment`` (default ``gradescope-<id>.zip`` in the current folder)."""
+    if assignment not in course.assignments():
+        raise ValueError(f"unknown assignment {assignment!r}; known: {course.assignments()}")
+    if not (0 <= late_penalty_per_day <= 1 and 0 <= late_penalty_max <= 1):
+        raise ValueError("late penalties are fractions of the score, between 0 and 1")
+    output = Path(output or f"gradescope-{assignment}.zip")
+    config = {"assignment": assignment, "late_penalty_per_day": late_penalty_per_day,
+              "late_penalty_max": late_penalty_max}
+
+    def executable(zf: zipfile.ZipFile, name: str, text: str) -> None:
+        info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+        info.external_attr = 0o100755 << 16
+        zf.writestr(info, text)
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as zf:
+        executable(zf, "setup.sh", SETUP_SH)
+        executable(zf, "run_autograder", RUN_AUTOGRADER)
+        zf.writestr(CONFIG, json.dumps(config, indent=1) + "\n")
+        for name in ("pyproject.toml", "LICENSE", "README.md"):
+            if (course.ROOT / name).is_file():
+                zf.write(course.ROOT / name, name)
+        for path in _files_to_ship(assignment):
+            zf.write(path, path.relative_to(course.ROOT).as_posix())
+    return output
+
+
+def _files_to_ship(assignment: str) -> list[Path]:
+    """The kit's code and the one assignment's source, without caches, sample submissions or grading state."""
+    keep: list[Path] = []
+    for top in ("course_utils", "autograder", f"solutions/{assignment}"):
+        for path in sorted((course.ROOT / top).rglob("*")):
+            parts = path.relative_to(course.ROOT).parts
+            if not path.is_file() or "__pycache__" in parts or ".ipynb_checkpoints" in parts:
+                continue
+            if parts[:2] == ("autograder", "samples") and len(parts) > 2 and parts[2] == "submissions":
+                continue
+            if parts[0] == "autograder" and len(parts) > 1 and parts[1] in (
+                    "submitted", "autograded", "feedback", "gradebook.db", "outcomes.jsonl", "grades.csv", ".jobs"):
+                continue
+            keep.append(path)
+    return keep
+
+
+# ------------------------------------------------------------------------------------------------ setup
+def prefetch() -> list[str]:
+    """Fetch the data the configured assignment loads into ``COURSE_DATA_DIR`` (nothing when already there)."""
+    from course_utils.data import fashion_mnist, imdb
+
+    assignment = _config()["assignment"]
+    done = []
+    for name in _DATA.get(assignment, ()):
+        if name == "fashion_mnist":
+            fashion_mnist.fashion_mnist(train=True, download=True)
+            fashion_mnist.fashion_mnist(train=False, download=True)
+        elif name == "imdb":
+            imdb.imdb_folder(download=True)
+        done.append(name)
+    return done
+
+
+def _config() -> dict:
+    return json.loads((course.ROOT / CONFIG).read_text())
+
+
+# ------------------------------------------------------------------------------------------------ grading
+def find_submission(folder: Path, assignment: str) -> tuple[Path | None, str]:
+    """The notebook to grade in Gradescope's submission folder, and a note (the rule is in the module's doc)."""
+    if not folder.is_dir():
+        return None, "nothing was submitted"
+    found = sorted(p for p in folder.rglob("*.ipynb") if p.is_file() and not any(
+        part.startswith(".") or part.startswith("__MACOSX") for part in p.relative_to(folder).parts[:-1]))
+    named = [p for p in found if p.name == f"{assignment}.ipynb"]
+    if len(named) >= 1:
+        note = "" if len(found) == 1 else f"graded {named[0].relative_to(folder)}; other notebooks ignored"
+        return named[0], note
+    if len(found) == 1:
+        return found[0], f"graded {found[0].name!r} in place of {assignment}.ipynb (renamed)"
+    if not found:
+        packed = [p.name for p in folder.rglob("*.zip")]
+        return None, f"no notebook found (expected {assignment}.ipynb)" + (
+            f"; a zip ({packed[0]}) is not opened: upload the notebook itself" if packed else "")
+    names = ", ".join(str(p.relative_to(folder)) for p in found[:5])
+    return None, f"several notebooks and none named {assignment}.ipynb ({names}): none graded"
+
+
+def lateness(metadata: dict) -> float:
+    """Days after the due date (0 when on time or when the metadata does not say)."""
+    try:
+        created = dt.datetime.fromisoformat(metadata["created_at"])
+        due = dt.datetime.fromisoformat(metadata["assignment"]["due_date"])
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    return max(0.0, (created - due).total_seconds() / 86400)
+
+
+def late_factor(days_late: float, per_day: float, cap: float) -> float:
+    """The share of the score kept: ``1 - min(cap, per_day * started days late)``."""
+    return 1.0 - min(cap, per_day * math.ceil(days_late)) if days_late > 0 else 1.0
+
+
+def cell_messages(notebook: Path) -> dict[str, str]:
+    """What a student may read of each failing grade cell: the error as the kit's HTML feedback shows it (hidden
+    tests' code and tracebacks quoting it removed by :class:`HideHiddenTests`)."""
+    import nbformat
+
+    from .preprocessors import HideHiddenTests
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb, _ = HideHiddenTests(enforce_metadata=False).preprocess(nb, {})
+    messages = {}
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if gid and errors:
+            messages[gid] = "\n".join(_ANSI.sub("", line) for e in errors for line in e.get("traceback", [])).strip()
+    return messages
+
+
+def _hidden_test_cells(assignment: str) -> set[str]:
+    import nbformat
+
+    nb = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+            if c.cell_type == "code" and "### BEGIN HIDDEN TESTS" in c.source and c.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def results_for(assignment: str, outcome, messages: dict[str, str], days_late: float, config: dict,
+                note: str, seconds: float) -> dict:
+    """Gradescope's ``results.json`` for one graded (or ungradable) submission."""
+    hidden = _hidden_test_cells(assignment)
+    tests = []
+    graded = outcome is not None and outcome.status == "graded"
+    for number, cell in enumerate(course.graded_cells(assignment), start=1):
+        entry = {"name": cell.grade_id, "number": str(number), "max_score": cell.points}
+        if not cell.autograded:
+            entry.update(score=0.0, visibility="visible",
+                         output="Graded by hand after the deadline: these points are added when the instructor grades it.")
+        else:
+            score = float(outcome.cells.get(cell.grade_id, 0.0)) if graded else 0.0
+            passed = score >= cell.points
+            if not graded:
+                text = "Not run: the notebook could not be graded (see the summary above)."
+            elif passed:
+                text = "Passed."
+            else:
+                text = messages.get(cell.grade_id) or "Failed (no error message: the cell's code did not run to its end)."
+            entry.update(score=score, visibility="after_published" if cell.grade_id in hidden else "visible",
+                         output=text + ("\nThis cell also holds hidden tests; its result is shown once grades are published."
+                                        if cell.grade_id in hidden else ""))
+        tests.append(entry)
+    raw = sum(t["score"] for t in tests)
+    factor = late_factor(days_late, config.get("late_penalty_per_day", 0.0), config.get("late_penalty_max", 1.0))
+    auto_max, manual_max = course.max_points(assignment)
+    lines = [f"Autograded {raw:g} of {auto_max:g} points ({manual_max:g} more are graded by hand)"
+             f" for {assignment}" + (f"; {outcome.reason}" if outcome is not None and outcome.reason and graded else "") + "."]
+    if outcome is not None and not graded:
+        lines = [f"Not graded: {outcome.reason or outcome.status}. Score 0."]
+    if note:
+        lines.append(note[0].upper() + note[1:] + ".")
+    if days_late > 0:
+        lines.append(f"Submitted {days_late:.2f} days after the due date"
+                     + (f": late penalty {100 * (1 - factor):.0f} % of the score." if factor < 1 else " (no late penalty)."))
+    return {"score": round(raw * factor, 4), "execution_time": int(round(seconds)), "output": "\n".join(lines),
+            "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def failed_results(reason: str, seconds: float = 0.0) -> dict:
+    """``results.json`` for a submission the grader could not handle at all: 0 points and the reason."""
+    return {"score": 0.0, "execution_time": int(round(seconds)), "output": f"Not graded: {reason}. Score 0.",
+            "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+
+
+def _write(results: dict, where: Path) -> None:
+    where.mkdir(parents=True, exist_ok=True)
+    tmp = where / ".results.json.tmp"
+    tmp.write_text(json.dumps(results, indent=1) + "\n")
+    tmp.replace(where / "results.json")
+
+
+def run(base: Path | None = None) -> dict:
+    """Grade the submission in ``base/submission`` and write ``base/results/results.json``. Never raises: an
+    internal failure becomes a 0 with its reason (Gradescope would otherwise show "Autograder failed")."""
+    base = Path(base or root())
+    start = time.perf_counter()
+    try:
+        config = _config()
+        assignment = config["assignment"]
+        try:
+            metadata = json.loads((base / "submission_metadata.json").read_text())
+        except (OSError, ValueError):
+            metadata = {}
+        notebook, note = find_submission(base / "submission", assignment)
+        outcome, messages = None, {}
+        if notebook is None:
+            results = results_for(assignment, None, {}, lateness(metadata), config, "", 0.0)
+            results.update(score=0.0, output=f"Not graded: {note}. Score 0.")
+        else:
+            from . import engine
+
+            with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
+                folder = Path(tmp) / "submissions" / STUDENT / assignment
+                folder.mkdir(parents=True)
+                shutil.copyfile(notebook, folder / f"{assignment}.ipynb")
+                workspace = course.Workspace(Path(tmp) / "workspace")
+                graded, _ = engine.grade_class_parallel(
+                    folder.parent.parent, workspace, [assignment], feedback=False, jobs=1, progress=False,
+                    hidden=(str(base / "results"), str(base / "submission_metadata.json")))
+                outcome = graded[0]
+                graded = workspace.autograded / STUDENT / assignment / f"{assignment}.ipynb"
+                if graded.is_file():
+                    messages = cell_messages(graded)
+            results = results_for(assignment, outcome, messages, lateness(metadata), config, note,
+                                  time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - a crashed autograder is the one outcome Gradescope must never see
+        text = str(exc).strip().splitlines()
+        results = failed_results(f"internal error of the autograder ({type(exc).__name__}: {text[-1] if text else ''})",
+                                 time.perf_counter() - start)
+        traceback.print_exc()
+    results["execution_time"] = int(round(time.perf_counter() - start))
+    _write(results, base / "results")
+    return results
