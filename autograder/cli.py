@@ -117,8 +117,11 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
     jobs = jobs or os.cpu_count() or 1
     from . import engine  # one path: --jobs 1 is the same grading with one slot
 
-    graded, notes = engine.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
+    try:
+        graded, notes = engine.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
                                                     scheduler=scheduler)
+    except ValueError as exc:  # an unknown assignment id
+        return _fail(str(exc))
     csv_path = workspace.root / "grades.csv"
     write_csv(graded, csv_path)
     table = format_table(graded)

@@ -26,7 +26,6 @@ its environment at the same path, the data root, and the sandbox tools; the subm
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -254,7 +253,6 @@ def grade_class_parallel(
     failed = [o for o in graded if o.status in (STATUS_ERROR, STATUS_PROBLEM)]
     notes.append(f"{len(graded)} gradings in {time.perf_counter() - start:.0f} s; "
                  f"{len(failed)} not graded normally" + (": " + ", ".join(f"{o.student}/{o.assignment}" for o in failed) if failed else ""))
-    shutil.rmtree(workspace.root / ".jobs", ignore_errors=True)
     return graded, notes
 
 

@@ -200,7 +200,8 @@ def grade_submission(
 
 
 def discover(submissions: Path, assignments: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
-    """(students, assignments to grade, problems) found in a submissions folder."""
+    """(students, assignments to grade, problems) found in a submissions folder; ValueError for an unknown
+    assignment id."""
     problems: list[str] = []
     students = []
     for entry in sorted(submissions.iterdir()):
@@ -214,7 +215,7 @@ def discover(submissions: Path, assignments: list[str] | None = None) -> tuple[l
     if assignments:
         unknown = [a for a in assignments if a not in known]
         if unknown:
-            raise SystemExit(f"unknown assignment(s) {unknown}; known: {known}")
+            raise ValueError(f"unknown assignment(s) {unknown}; known: {known}")
         wanted = assignments
     else:
         wanted = [a for a in known if any((submissions / s / a).exists() for s in students)]

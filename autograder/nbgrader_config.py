@@ -4,7 +4,7 @@ Used by ``python -m autograder`` and by the plain ``nbgrader`` command line / fo
 this folder (``cd autograder && nbgrader ...``). Paths are absolute, derived from this file's place, so the
 course root is the repository whatever the working directory.
 
-Course layout (see ../shared/COURSE_SPEC.md):
+Course layout (the README's "Layout" section):
     solutions/<id>/<id>.ipynb    nbgrader's source
     notebooks/<id>/<id>.ipynb    nbgrader's release (generated, committed)
     autograder/submitted|autograded|feedback/<student>/<id>/   working folders (git-ignored)

@@ -15,7 +15,6 @@ import html
 import io
 import re
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -25,7 +25,7 @@ class SelftestResult:
     problems: list[str]
 
 
-def run(assignments: list[str] | None = None, keep: Path | None = None, jobs: int | None = None) -> list[SelftestResult]:
+def run(assignments: list[str] | None = None, jobs: int | None = None) -> list[SelftestResult]:
     """Grade the solution and the release of each assignment; collect what is wrong.
 
     One class of two students, "solution" and "release", graded by the one grading path
@@ -34,7 +34,7 @@ def run(assignments: list[str] | None = None, keep: Path | None = None, jobs: in
     from . import engine
 
     wanted = assignments or course.assignments()
-    tmp = Path(tempfile.mkdtemp(prefix="selftest-")) if keep is None else keep
+    tmp = Path(tempfile.mkdtemp(prefix="selftest-"))
     try:
         subs = tmp / "submissions"
         for assignment in wanted:
@@ -66,8 +66,7 @@ def run(assignments: list[str] | None = None, keep: Path | None = None, jobs: in
                 problems.append("no autograded cell at all")
             results.append(SelftestResult(assignment, sol, rel_out, problems))
     finally:
-        if keep is None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     return results
 
 

@@ -49,12 +49,6 @@ def get_device():
     return torch.device("cpu")
 
 
-def is_gpu(device=None) -> bool:
-    """True when ``device`` (default: :func:`get_device`) is a GPU (CUDA or MPS)."""
-    device = device if device is not None else get_device()
-    return getattr(device, "type", str(device).split(":")[0]) in ("cuda", "mps")
-
-
 @dataclass(frozen=True)
 class Precision:
     """How a training loop runs: ``dtype`` is ``"bfloat16"`` (autocast) or ``"float32"``; ``reason`` says why;

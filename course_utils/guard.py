@@ -15,8 +15,9 @@ empties the test cells, is graded as if it had not: its wrong answers stay wrong
 printed in the cell's output, so the instructor sees it in the graded notebook.
 
 What this cannot stop: code in the same process that goes looking for the guard itself (``gc``, frame
-walking, patching the kernel object). The README's threat model lists it; such code is flagged by the
-grader's static scan for manual review.
+walking, patching the kernel object). The threat model in docs/grading.md lists it; the similarity report
+(``python -m autograder similarity``) and the graded notebook's printed restorations are where an instructor
+sees such code.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 import shutil
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -64,3 +65,37 @@ def test_the_kit_and_the_student_bundle_configure_without_setuptools_warnings(tm
     legacy = tmp_path / "legacy.toml"
     legacy.write_text('[project]\nname = "x"\nversion = "0.1"\nlicense = {text = "MIT"}\n')
     assert _setuptools_warnings(legacy), "the check sees the deprecated licence table"
+
+
+def test_the_autograder_modules_form_no_import_cycle_and_call_no_private_helper_of_another():
+    """One job per module (issue 41): the grading modules depend on one another in one direction only, and none
+    reaches into another's private names (``grade._one_line`` was such a call)."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "autograder"
+    deps: dict[str, set[str]] = {}
+    private_calls = []
+    for path in sorted(package.glob("*.py")):
+        name, tree = path.stem, ast.parse(path.read_text())
+        siblings: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                siblings |= {a.name for a in node.names} if node.module is None else {node.module.split(".")[0]}
+        deps[name] = {s for s in siblings if (package / f"{s}.py").is_file() or (package / s).is_dir()}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in deps[name] \
+                    and node.attr.startswith("_") and not node.attr.startswith("__"):
+                private_calls.append(f"{name}: {node.value.id}.{node.attr}")
+    cycles = []
+
+    def visit(module: str, path: list[str]) -> None:
+        for dep in deps.get(module, ()):
+            if dep in path:
+                cycles.append(" -> ".join(path[path.index(dep):] + [dep]))
+            elif dep in deps:
+                visit(dep, path + [dep])
+
+    for module in deps:
+        visit(module, [module])
+    assert not cycles, f"import cycles among autograder modules: {sorted(set(cycles))}"
+    assert not private_calls, f"calls into another module's private names: {private_calls}"
