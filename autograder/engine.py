@@ -200,7 +200,7 @@ def grade_class_parallel(
     cores = os.cpu_count() or 1
     jobs = max(1, jobs or cores)
     use_bwrap = sandbox.bwrap_works()
-    notes.insert(0, sandbox.describe(use_bwrap))
+    notes.insert(0, sandbox.describe(use_bwrap, course.kernel_limits()))
     # One seed gradebook with every assignment registered (source cells, hidden tests); each job grades in a
     # private copy of it. A new workspace starts from a copy too; an existing one registers them itself.
     seed = gradebook.seed(wanted)

@@ -186,9 +186,10 @@ def claim_uid() -> KernelUid:
     raise RuntimeError(f"all {len(UID_POOL)} kernel uids are in use")
 
 
-def describe(use_bwrap: bool) -> str:
-    """One line for the grade report: which protection was in force."""
-    lim = Limits()
+def describe(use_bwrap: bool, lim: Limits | None = None) -> str:
+    """One line for the grade report: which protection was in force, with the limits the kernels get (``lim``:
+    the configured ones, :func:`autograder.course.kernel_limits`; default the built-in values)."""
+    lim = lim or Limits()
     procs = f"{lim.processes} processes, " if drops_privileges() else ""
     limits = (f"limits: {lim.memory_bytes // 2**30} GiB memory, {procs}{lim.file_bytes // 2**20} MiB files, "
               f"{lim.cpu_seconds} s CPU per kernel")

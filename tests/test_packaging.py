@@ -99,3 +99,17 @@ def test_the_autograder_modules_form_no_import_cycle_and_call_no_private_helper_
         visit(module, [module])
     assert not cycles, f"import cycles among autograder modules: {sorted(set(cycles))}"
     assert not private_calls, f"calls into another module's private names: {private_calls}"
+
+
+def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
+    """sandbox.describe reports the limits the kernels really get (the course configuration's), not the defaults."""
+    from traitlets.config import Config
+
+    from autograder import course, sandbox
+
+    cfg = Config()
+    cfg.SandboxedKernelManager.memory_bytes = 2 * 2**30
+    cfg.SandboxedKernelManager.cpu_seconds = 300
+    monkeypatch.setattr(course, "load_config", lambda: cfg)
+    line = sandbox.describe(True, course.kernel_limits())
+    assert "2 GiB memory" in line and "300 s CPU per kernel" in line
