@@ -1,4 +1,5 @@
-"""Grading one submission: preflight, the worker process that runs nbgrader in the sandbox, and its outcome.
+"""Grading one submission: the worker process that runs nbgrader in the sandbox, and its outcome; finding a class's
+students (:func:`discover`).
 
 :func:`grade_submission` never raises: a broken submission becomes an :class:`~autograder.outcomes.Outcome` with
 score 0 and a one-line reason. A re-grade first removes the earlier submission from the gradebook, so no stale
@@ -153,9 +154,11 @@ def grade_submission(
     extra_hidden: tuple[Path, ...] = (), use_bwrap: bool | None = None, timeout: float | None = None,
     threads: int | None = None, server: WorkerServer | None = None,
 ) -> Outcome:
-    """Autograde ``folder`` (the student's submission for ``assignment``). Never raises.
+    """Autograde ``folder/<assignment>.ipynb`` (the student's submission for ``assignment``). Never raises.
 
-    ``threads`` caps the CPU threads of the kernel (set when several gradings run at once)."""
+    The notebook has passed preflight once already, where the job was made (:func:`autograder.engine.make_jobs`:
+    found, renamed copies accepted, parsed and validated); it is not checked again here. ``threads`` caps the CPU
+    threads of the kernel (set when several gradings run at once)."""
     auto_max, manual_max = course.max_points(assignment)
     start = time.perf_counter()
 
@@ -166,17 +169,13 @@ def grade_submission(
 
     try:
         gradebook.forget_submission(workspace, assignment, student)
-        found = preflight.find_notebook(folder, assignment)
-        if found.notebook is None:
-            status = STATUS_ABSENT if not folder.is_dir() else STATUS_PROBLEM
-            return done(status, found.reason)
-        problem = preflight.check_notebook(found.notebook)
-        if problem:
-            return done(STATUS_PROBLEM, problem)
+        notebook = folder / f"{assignment}.ipynb"
+        if not notebook.is_file():
+            return done(STATUS_ABSENT if not folder.is_dir() else STATUS_PROBLEM, f"missing notebook {notebook.name}")
 
         target = workspace.submitted / student / assignment
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(found.notebook, target / f"{assignment}.ipynb")
+        shutil.copyfile(notebook, target / f"{assignment}.ipynb")
 
         hidden, readonly = sandbox_paths(workspace, (folder.resolve().parent.parent, *extra_hidden))
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
@@ -194,7 +193,7 @@ def grade_submission(
         cells, timings = gradebook.read_scores(workspace, assignment, student), status.get("timings")
         if feedback and not status.get("feedback"):
             return done(STATUS_OK, "graded, but feedback failed: " + one_line(status.get("error") or ""), cells, timings)
-        return done(STATUS_OK, found.reason, cells, timings)
+        return done(STATUS_OK, "", cells, timings)
     except Exception as exc:  # the batch must go on whatever one submission does
         return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {one_line(str(exc) or traceback.format_exc())}")
 

@@ -138,16 +138,17 @@ def _files_to_ship(assignment: str) -> list[Path]:
 # ------------------------------------------------------------------------------------------------ setup
 def prefetch() -> list[str]:
     """Fetch the data the configured assignment loads into ``COURSE_DATA_DIR`` (nothing when already there)."""
-    from course_utils.data import fashion_mnist, imdb
+    from course_utils.data.fashion_mnist import fashion_mnist
+    from course_utils.data.imdb import imdb_folder
 
     assignment = _config()["assignment"]
     done = []
     for name in _DATA.get(assignment, ()):
         if name == "fashion_mnist":
-            fashion_mnist.fashion_mnist(train=True, download=True)
-            fashion_mnist.fashion_mnist(train=False, download=True)
+            fashion_mnist(train=True, download=True)
+            fashion_mnist(train=False, download=True)
         elif name == "imdb":
-            imdb.imdb_folder(download=True)
+            imdb_folder(download=True)
         done.append(name)
     return done
 

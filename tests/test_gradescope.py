@@ -275,3 +275,11 @@ def test_the_whole_adversarial_class_on_gradescope(emulated_01, tmp_path):
             if folder.is_dir() else {}
         results = emulated_01.grade(files)
         assert results["score"] == points, (student, results["output"])
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("assignment", ["02_sentiment_gru_mlp", "05_mode_collapse"])
+def test_setup_fetches_the_data_the_notebook_loads(assignment, monkeypatch, data_root):
+    """setup.sh's prefetch step: with the data already in the data root it finds it (no download)."""
+    monkeypatch.setattr(gradescope, "_config", lambda: {"assignment": assignment})
+    assert gradescope.prefetch() == (["imdb"] if assignment.startswith("02") else ["fashion_mnist"])
