@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -43,7 +42,6 @@ from . import course
 
 CONFIG = "gradescope.json"
 STUDENT = "submission"  # the student's folder name inside the private grading workspace
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder image (Ubuntu base image, as root, with a network).
@@ -198,7 +196,7 @@ def cell_messages(notebook: Path) -> dict[str, str]:
     tests' code and tracebacks quoting it removed by :class:`HideHiddenTests`)."""
     import nbformat
 
-    from .preprocessors import HideHiddenTests
+    from .preprocessors.hide_hidden_tests import ANSI, HideHiddenTests
 
     nb = nbformat.read(notebook, as_version=4)
     nb, _ = HideHiddenTests(enforce_metadata=False).preprocess(nb, {})
@@ -207,22 +205,16 @@ def cell_messages(notebook: Path) -> dict[str, str]:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if gid and errors:
-            messages[gid] = "\n".join(_ANSI.sub("", line) for e in errors for line in e.get("traceback", [])).strip()
+            messages[gid] = "\n".join(ANSI.sub("", line) for e in errors for line in e.get("traceback", [])).strip()
     return messages
-
-
-def _hidden_test_cells(assignment: str) -> set[str]:
-    import nbformat
-
-    nb = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if c.cell_type == "code" and "### BEGIN HIDDEN TESTS" in c.source and c.metadata.get("nbgrader", {}).get("grade_id")}
 
 
 def results_for(assignment: str, outcome, messages: dict[str, str], days_late: float, config: dict,
                 note: str, seconds: float) -> dict:
     """Gradescope's ``results.json`` for one graded (or ungradable) submission."""
-    hidden = _hidden_test_cells(assignment)
+    from .classbook import test_cells
+
+    hidden = {cell.grade_id for cell in test_cells(assignment) if cell.hidden}
     tests = []
     graded = outcome is not None and outcome.status == "graded"
     for number, cell in enumerate(course.graded_cells(assignment), start=1):

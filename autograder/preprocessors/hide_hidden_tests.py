@@ -22,7 +22,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
 
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # terminal colour codes in tracebacks
 _FRAME = re.compile(r"^Cell In\[(\d+)\], line (\d+)")
 # the argument that describes the check, by position and by keyword, for each course_utils.checks helper
 _DESCRIPTION_ARG = {"expect_true": (1, "message"), "expect_binary": (1, "what"), "expect_equal": (2, "what"),
@@ -103,7 +103,7 @@ class HideHiddenTests(ClearHiddenTests):
         last = f"{ename}: {evalue}"
         if ename in _ASSERTIONS:
             return [last]  # the check's own message says what it checked
-        plain = [_ANSI.sub("", entry) for entry in output.get("traceback", [])]
+        plain = [ANSI.sub("", entry) for entry in output.get("traceback", [])]
         frames = [(i, m) for i, m in ((i, _FRAME.match(text)) for i, text in enumerate(plain)) if m]
         if not frames:
             return [last]
