@@ -245,6 +245,16 @@ def training_precision(device=None) -> Precision:
                             cpu_bf16_speedup=speedup)
 
 
+def loop_precision(*models, override: Precision | None = None) -> Precision:
+    """The precision one training loop runs in, chosen once for it: ``override`` or :func:`training_precision` on the
+    device of the first model that has parameters, narrowed to float32 for models without a convolution
+    (:meth:`Precision.for_models`)."""
+    if override is None:
+        first = next((p for m in models if m is not None for p in m.parameters()), None)
+        override = training_precision(first.device if first is not None else None)
+    return override.for_models(*models)
+
+
 def describe_machine() -> str:
     """A short description of the machine, recorded next to every result."""
     import torch

@@ -12,7 +12,10 @@ module trains it for a long budget and writes, under ``course_utils/references/<
   stay under :data:`MAX_TOTAL_BYTES`).
 
 Train one with ``python -m course_utils.reference train NAME [--steps N]``; list them with
-``python -m course_utils.reference list``. A notebook shows one with :func:`load` next to the student's run
+``python -m course_utils.reference list``. When the course's code changes without changing what it trains (a
+refactoring), ``python -m course_utils.reference refingerprint BEFORE.json AFTER.json`` moves the fingerprints of
+the runs that ``benchmarks/loop_equivalence.py`` proved bit-identical (same weights and history for a short run,
+old code against new) to the new code, and records the proof in their provenance; every other change retrains. A notebook shows one with :func:`load` next to the student's run
 and labels it with :meth:`ReferenceRun.label`, never as the student's own result. A reference whose code
 fingerprint differs from the code in this checkout is *stale*: :func:`load` reports it and returns
 ``None`` instead of using it. Nothing is loaded from a reference while nbgrader executes a notebook.
@@ -58,6 +61,16 @@ def resolved_params(config) -> dict:
             raise KeyError(f"{config.notebook}'s {table} has no recipe {entry!r}")
         params["recipe"] = recipes[entry]
     return params
+
+
+def config_definitions(config) -> dict:
+    """The notebook definitions a configuration trains: given cells from the release, model answers from ``solutions/``."""
+    defs = {}
+    if config.definitions:
+        defs.update(load_definitions(config.notebook, config.definitions, constants=config.constants))
+    if config.solution_definitions:
+        defs.update(load_definitions(config.notebook, config.solution_definitions, "solutions", config.constants))
+    return defs
 
 
 def code_fingerprint(config) -> str:
@@ -183,11 +196,7 @@ def train(name: str, steps: int | None = None, command: str | None = None,
     began = time.perf_counter()
     config = CONFIGS[name]
     device = get_device()
-    defs = {}
-    if config.definitions:
-        defs.update(load_definitions(config.notebook, config.definitions, constants=config.constants))
-    if config.solution_definitions:
-        defs.update(load_definitions(config.notebook, config.solution_definitions, "solutions", config.constants))
+    defs = config_definitions(config)
     fingerprint = code_fingerprint(config)
     budget = None
     if time_budget_s is not None and steps is None:
@@ -239,6 +248,30 @@ def train_many(names: list[str], time_budget_s: float, log_dir: Path) -> int:
     return failed
 
 
+def refingerprint(before: Path, after: Path) -> list[str]:
+    """Move each stale reference whose short run the proof files show bit-identical (``benchmarks/loop_equivalence.py``
+    on the old code and on this code) to the code here; its provenance keeps the old fingerprint and the proof.
+    Returns the names moved; a reference the proof does not cover, or shows different, stays stale."""
+    from .reference_configs import CONFIGS
+
+    old, new = (json.loads(Path(p).read_text()) for p in (before, after))
+    moved = []
+    for name, config in sorted(CONFIGS.items()):
+        key = f"reference {name}"
+        if status(name)[0] != "stale" or key not in old["runs"] or old["runs"][key] != new["runs"].get(key):
+            continue
+        file = references_dir() / name / "provenance.json"
+        provenance = json.loads(file.read_text())
+        provenance.setdefault("refingerprinted", []).append({
+            "from": provenance["code_fingerprint"], "to": code_fingerprint(config), "old_commit": old["commit"],
+            "new_commit": new["commit"], "proof": [str(before), str(after)], "proof_steps": new["steps"],
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+        provenance["code_fingerprint"] = code_fingerprint(config)
+        file.write_text(json.dumps(provenance, indent=2, default=str) + "\n")
+        moved.append(name)
+    return moved
+
+
 def main(argv: list[str] | None = None) -> None:
     from .reference_configs import CONFIGS
 
@@ -254,6 +287,9 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--time-budget", type=float, required=True, metavar="SECONDS", help="for each of them")
     m.add_argument("--log-dir", type=Path, default=Path("reference-logs"))
     sub.add_parser("list", help="every configuration and the state of its reference run")
+    r = sub.add_parser("refingerprint", help="move stale references proved bit-identical to the code here")
+    r.add_argument("before", type=Path, help="benchmarks/loop_equivalence.py --out, run on the old code")
+    r.add_argument("after", type=Path, help="the same, run on this code")
     args = parser.parse_args(argv)
     if args.verb == "train-many":
         unknown = sorted(set(args.names) - set(CONFIGS))
@@ -265,6 +301,9 @@ def main(argv: list[str] | None = None) -> None:
         run = train(args.name, args.steps, command=command, time_budget_s=args.time_budget)
         print(run.label())
         print(json.dumps(run.provenance["final_metrics"], indent=2))
+    elif args.verb == "refingerprint":
+        moved = refingerprint(args.before, args.after)
+        print(f"moved to the code here: {', '.join(moved) or 'none'}")
     else:
         for name, config in sorted(CONFIGS.items()):
             print(f"{name:>16}  {status(name)[0]:>12}  {config.description}")

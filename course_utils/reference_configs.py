@@ -12,6 +12,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 
+# The course's trainer as a reference's fingerprint sees it: the GAN facade, the loop, its steps and callbacks.
+TRAINER = ("course_utils.training.gan", "course_utils.training.loop", "course_utils.training.steps",
+           "course_utils.training.callbacks", "course_utils.training.history")
+
+
 @dataclass(frozen=True)
 class ReferenceConfig:
     """What a reference run trains: ``train(defs, params, steps, device) -> (weights, history, metrics)``.
@@ -30,7 +35,7 @@ class ReferenceConfig:
     solution_definitions: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
-    modules: tuple[str, ...] = ("course_utils.training.gan",)
+    modules: tuple[str, ...] = TRAINER
     recipe: tuple[str, str] | None = None  # (table, entry): the notebook's own recipe, e.g. ("RECIPES", "DCGAN")
 
 
@@ -113,7 +118,7 @@ for _stem, _variant in _08_RUNS.items():
         description=f"notebook 08's {_variant} (its Generator and critic, its recipe), trained far beyond the notebook's budget",
         definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss", "clip_weights_"),
         solution_definitions=("gradient_penalty",) if "gp" in _stem else (),
-        modules=("course_utils.training.gan", "course_utils.training.recipes"), params=dict(_08_COMMON, variant=_variant))
+        modules=(*TRAINER, "course_utils.training.recipes"), params=dict(_08_COMMON, variant=_variant))
 
 
 def train_05_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
@@ -177,7 +182,7 @@ for _stem, _run in _05_RUNS.items():
                          "clip_"),
             # the model answer and the losses it calls, run together (the losses are given cells, the same in both)
             solution_definitions=("bce_d_loss", "bce_g_loss", "unrolled_g_step") if _stem == "unrolled" else (),
-            constants={"Z_DIM": 64}, modules=("course_utils.training.gan", "course_utils.training.recipes",
+            constants={"Z_DIM": 64}, modules=(*TRAINER, "course_utils.training.recipes",
                                               "course_utils.metrics.coverage"),
             params=dict(name=_run, seed=_seed, z_dim=64))
 

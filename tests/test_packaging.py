@@ -4,6 +4,8 @@ import shutil
 import tomllib
 from pathlib import Path
 
+import pytest
+
 import yaml
 
 from conftest import ROOT
@@ -67,12 +69,13 @@ def test_the_kit_and_the_student_bundle_configure_without_setuptools_warnings(tm
     assert _setuptools_warnings(legacy), "the check sees the deprecated licence table"
 
 
-def test_the_autograder_modules_form_no_import_cycle_and_call_no_private_helper_of_another():
-    """One job per module (issue 41): the grading modules depend on one another in one direction only, and none
-    reaches into another's private names (``grade._one_line`` was such a call)."""
+@pytest.mark.parametrize("folder", ["autograder", "course_utils/training"])
+def test_the_modules_of_a_package_form_no_import_cycle_and_call_no_private_helper_of_another(folder):
+    """One job per module (issue 41): the grading modules, and the training loop's, depend on one another in one
+    direction only, and none reaches into another's private names (``grade._one_line`` was such a call)."""
     import ast
 
-    package = Path(__file__).resolve().parent.parent / "autograder"
+    package = Path(__file__).resolve().parent.parent / folder
     deps: dict[str, set[str]] = {}
     private_calls = []
     for path in sorted(package.glob("*.py")):
@@ -97,7 +100,7 @@ def test_the_autograder_modules_form_no_import_cycle_and_call_no_private_helper_
 
     for module in deps:
         visit(module, [module])
-    assert not cycles, f"import cycles among autograder modules: {sorted(set(cycles))}"
+    assert not cycles, f"import cycles among {folder} modules: {sorted(set(cycles))}"
     assert not private_calls, f"calls into another module's private names: {private_calls}"
 
 
@@ -113,3 +116,19 @@ def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
     monkeypatch.setattr(course, "load_config", lambda: cfg)
     line = sandbox.describe(True, course.kernel_limits())
     assert "2 GiB memory" in line and "300 s CPU per kernel" in line
+
+
+def test_train_gan_and_fit_are_thin_facades_over_the_one_loop():
+    """Issue 41: both trainers build a step strategy and callbacks and run ``loop.run``; each stays under 40 lines."""
+    import ast
+    import inspect
+
+    from course_utils.training import gan, supervised
+
+    for module, name in ((gan, "train_gan"), (supervised, "fit")):
+        source = inspect.getsource(getattr(module, name))
+        lines = len(source.rstrip().splitlines())
+        assert lines < 40, f"{name} has {lines} lines; the loop's work belongs in course_utils.training.loop"
+        calls = {n.func.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        assert "run" in calls, f"{name} does not hand its run to loop.run"
+        assert "training_precision" not in source, f"{name} chooses its own precision (device.loop_precision does)"

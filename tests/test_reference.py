@@ -118,6 +118,26 @@ def test_a_changed_learning_rate_in_a_copy_of_the_notebook_makes_its_reference_s
     assert reference.status("08-sn-gan")[0] in ("missing", "ok")  # another GAN's recipe is unchanged
 
 
+def test_refingerprint_moves_only_a_stale_reference_that_the_proof_shows_bit_identical(tiny, monkeypatch, tmp_path):
+    """Issue 41: a refactoring keeps a reference only with a proof (benchmarks/loop_equivalence.py) that the new code
+    trains the same weights; anything else stays stale and must be retrained."""
+    monkeypatch.setitem(CONFIGS, "tiny", dataclasses.replace(TINY, params={"seed": 0, "refactored": True}))
+    assert reference.status("tiny")[0] == "stale"
+    run = {"weights": "a", "history": "b"}
+
+    def proof(name, runs):
+        (tmp_path / name).write_text(json.dumps({"commit": name, "steps": 20, "runs": runs}))
+        return tmp_path / name
+
+    assert reference.refingerprint(proof("old", {"reference tiny": run}), proof("new", {"reference tiny": {**run, "weights": "c"}})) == []
+    assert reference.refingerprint(proof("old", {}), proof("new", {})) == [], "a run the proof does not cover stays stale"
+    assert reference.status("tiny")[0] == "stale"
+    assert reference.refingerprint(proof("old", {"reference tiny": run}), proof("new", {"reference tiny": run})) == ["tiny"]
+    assert reference.status("tiny")[0] == "ok"
+    moved = json.loads((tmp_path / "refs" / "tiny" / "provenance.json").read_text())["refingerprinted"]
+    assert moved[0]["old_commit"] == "old" and moved[0]["new_commit"] == "new" and moved[0]["from"] != moved[0]["to"]
+
+
 def test_a_removed_configuration_is_stale(tiny, monkeypatch):
     monkeypatch.delitem(CONFIGS, "tiny")
     assert reference.status("tiny")[0] == "stale"

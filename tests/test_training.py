@@ -400,3 +400,55 @@ def test_the_costliest_runs_start_first(clean_env, monkeypatch):
     results = load_or_train_all(jobs, workers=2)
     assert started == [1, 3, 0, 2], f"expected the costliest first (seeds 1, 3, then 0, 2), got {started}"
     assert list(results) == [0, 1, 2, 3], "the results must keep the jobs' own order"
+
+
+def test_both_loops_return_one_history_type_read_by_key_or_attribute():
+    from course_utils.training import GANHistory, History
+
+    G, D = _tiny()
+    opt_G, opt_D = (torch.optim.Adam(m.parameters(), 1e-3) for m in (G, D))
+    gan = train_gan(G, D, lambda n: torch.randn(n, 1), z_dim=2, steps=4, opt_G=opt_G, opt_D=opt_D, d_loss=_bce_d,
+                    g_loss=_bce_g, batch_size=8, show_progress=False)
+    sup = fit(D, [torch.randn(8, 1)] * 3, lambda m, x: m(x).pow(2).mean(), opt_D, 2, show_progress=False)
+    assert isinstance(gan, History) and isinstance(sup, History)
+    assert gan.d_loss is gan["d_loss"] and len(gan.g_loss) == 4 and sorted(gan.snapshots) == [0, 2, 4]
+    assert sup.loss is sup["loss"] and len(sup.loss) == 6 and len(sup.seconds) == 2
+    with pytest.raises(AttributeError, match="has no 'nothing'"):
+        sup.nothing
+    made = GANHistory(evals=[{"step": 0}])  # a reference run's history, made by a notebook
+    assert made.evals == [{"step": 0}] and made.d_loss == [] and made.snapshots == {}
+
+
+def test_the_loop_calls_callbacks_in_order_around_steps_and_epochs_inside_the_precision_scope():
+    from course_utils.device import loop_precision
+    from course_utils.training.loop import Callback, run
+
+    calls = []
+
+    class Record(Callback):
+        def on_start(self, state):
+            calls.append("start")
+
+        def on_step(self, state, step):
+            calls.append(f"step {step}")
+
+        def on_epoch(self, state, epoch):
+            calls.append(f"epoch {epoch}: {state.history['x']}")
+
+        def on_end(self, state):
+            calls.append("end")
+
+    model = nn.Linear(1, 1)
+    model.eval()
+    modes = []
+
+    def step(batch):
+        modes.append(model.training)
+        return {"x": torch.tensor(float(batch))}
+
+    history = run(step, [1, 2], models=(model, None), precision=loop_precision(model), epochs=2, callbacks=[Record()],
+                  show_progress=False)
+    assert calls == ["start", "step 1", "step 2", "epoch 1: [1.0, 2.0]", "step 3", "step 4",
+                     "epoch 2: [1.0, 2.0, 1.0, 2.0]", "end"]
+    assert modes == [True] * 4, "models train in train mode"
+    assert history["x"] == [1.0, 2.0, 1.0, 2.0]
