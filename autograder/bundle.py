@@ -18,7 +18,6 @@ from . import course, release
 
 MARKER = "COURSE_BUNDLE"
 INSTRUCTOR_ONLY = ("nbval", "distributed", "copydetect")  # dependencies students do not need
-EXCLUDED_FROM_COURSE_UTILS = ("guard.py", "guarded_kernel.py")  # the grading kernel's tamper guard
 
 
 class BundleError(RuntimeError):
@@ -125,7 +124,7 @@ def write(out: Path) -> list[Path]:
         raise BundleError("notebooks/ is out of sync with solutions/ (run `python -m autograder release` first): "
                           + "; ".join(problems))
     out.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", *EXCLUDED_FROM_COURSE_UTILS)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
     for assignment in course.assignments():
         shutil.copytree(course.RELEASE / assignment, out / "notebooks" / assignment, ignore=ignore)
     shutil.copytree(course.ROOT / "course_utils", out / "course_utils", ignore=ignore)

@@ -82,18 +82,6 @@ def nbgrader_api(config: Config, log_level: int = logging.WARNING):
     return api
 
 
-def kernel_limits():
-    """The sandbox limits the grading kernels get: ``SandboxedKernelManager``'s values in the course configuration
-    (``nbgrader_config.py``), else the built-in ones of :class:`autograder.sandbox.Limits`."""
-    from .sandbox import Limits
-
-    configured = load_config().get("SandboxedKernelManager", {})
-    default = Limits()
-    return Limits(**{name: int(configured.get(name, getattr(default, name)))
-                     for name in ("memory_bytes", "processes", "file_bytes", "cpu_seconds")},
-                  open_files=default.open_files)
-
-
 @dataclass(frozen=True)
 class CellInfo:
     """One graded cell of a source notebook."""

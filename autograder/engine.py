@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import course, grade, gradebook, preflight, release, sandbox
+from . import course, grade, gradebook, preflight, release, sandbox, settings
 
 from .outcomes import Outcome, STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, one_line, record_outcome
 
@@ -200,7 +200,7 @@ def grade_class_parallel(
     cores = os.cpu_count() or 1
     jobs = max(1, jobs or cores)
     use_bwrap = sandbox.bwrap_works()
-    notes.insert(0, sandbox.describe(use_bwrap, course.kernel_limits()))
+    notes.insert(0, sandbox.describe(use_bwrap, settings.kernel_limits(), settings.current()))
     # One seed gradebook with every assignment registered (source cells, hidden tests); each job grades in a
     # private copy of it. A new workspace starts from a copy too; an existing one registers them itself.
     seed = gradebook.seed(wanted)

@@ -18,13 +18,8 @@ import time
 import traceback
 from pathlib import Path
 
-from . import course, gradebook, preflight, sandbox
+from . import course, gradebook, preflight, sandbox, settings
 from .outcomes import STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, Outcome, one_line
-
-
-# Wall-clock limit for one notebook (all cells, kernel start and feedback). Fast-profile notebooks grade
-# in well under a minute; a submission past this limit is killed and scored 0.
-NOTEBOOK_TIMEOUT_S = int(os.environ.get("COURSE_NOTEBOOK_TIMEOUT", "600"))
 
 
 def sandbox_paths(workspace: course.Workspace, extra_hidden: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:
@@ -32,7 +27,7 @@ def sandbox_paths(workspace: course.Workspace, extra_hidden: tuple[Path, ...] = 
     hidden = [course.SOLUTIONS, course.ROOT / "autograder", course.ROOT / ".git", workspace.root, *extra_hidden]
     from course_utils.paths import data_root
 
-    readonly = [data_root(), course.ROOT / "course_utils", course.ROOT / ".venv"]
+    readonly = [data_root(), course.ROOT / "course_utils", course.ROOT / "grading_kernel", course.ROOT / ".venv"]
     return [str(p) for p in hidden], [str(p) for p in readonly]
 
 
@@ -181,12 +176,12 @@ def grade_submission(
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
                "hidden": hidden, "readonly": readonly,
                "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap, "threads": threads}
-        status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S, server)
+        status, problem = _run_worker(job, timeout or settings.current().notebook_timeout_s, server)
         if status is None and server is not None and problem.startswith(("autograding failed", "grader process failed")):
             # an infrastructure failure of the long-lived worker (not a verdict on the notebook: kernel deaths
             # and time limits are reported as such): grade this notebook once more in a fresh process
             server.kill()
-            status, problem = _run_worker(job, timeout or NOTEBOOK_TIMEOUT_S, None)
+            status, problem = _run_worker(job, timeout or settings.current().notebook_timeout_s, None)
         if status is None:
             gradebook.forget_submission(workspace, assignment, student)
             return done(STATUS_ERROR, problem)

@@ -10,7 +10,7 @@ sandboxed kernel, its limits, deleted cells restored, stderr demoted, time-outs 
 turns the outcome into Gradescope's ``results.json``.
 
 The root is ``/autograder`` on Gradescope and whatever ``GRADESCOPE_ROOT`` names elsewhere (the tests unpack the
-zip into a temporary folder). What the zip holds: the kit's code (``course_utils``, ``autograder``), the one
+zip into a temporary folder). What the zip holds: the kit's code (``course_utils``, ``grading_kernel``, ``autograder``), the one
 assignment's source notebook (``solutions/<id>/``, hidden from the student's kernel by the sandbox like every
 grading run's solutions), ``pyproject.toml`` and ``gradescope.json`` (the assignment and the late-work rule).
 
@@ -119,7 +119,7 @@ def build_zip(assignment: str, output: Path | None = None, late_penalty_per_day:
 def _files_to_ship(assignment: str) -> list[Path]:
     """The kit's code and the one assignment's source, without caches, sample submissions or grading state."""
     keep: list[Path] = []
-    for top in ("course_utils", "autograder", f"solutions/{assignment}"):
+    for top in ("course_utils", "grading_kernel", "autograder", f"solutions/{assignment}"):
         for path in sorted((course.ROOT / top).rglob("*")):
             parts = path.relative_to(course.ROOT).parts
             if not path.is_file() or "__pycache__" in parts or ".ipynb_checkpoints" in parts:

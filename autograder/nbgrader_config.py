@@ -11,8 +11,9 @@ Course layout (the README's "Layout" section):
     autograder/gradebook.db      the gradebook (git-ignored)
 """
 
-import os
 from pathlib import Path
+
+from autograder.settings import current as grader_settings
 
 c = get_config()  # noqa: F821  (provided by traitlets when the file is loaded)
 
@@ -54,7 +55,7 @@ c.GenerateAssignment.preprocessors = [
 # --- executing submissions --------------------------------------------------------------------
 # Per-cell wall-clock limit. Grading runs in the fast profile (NBGRADER_EXECUTION implies it), where
 # no cell of a solution takes more than a few seconds; a cell that hangs is interrupted and scored 0.
-c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
+c.Execute.timeout = grader_settings().cell_timeout_s  # COURSE_CELL_TIMEOUT (autograder/settings.py)
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
 # The kernel is thrown away after the last cell (each submission gets a fresh one in a fresh sandbox, whose

@@ -186,13 +186,16 @@ def claim_uid() -> KernelUid:
     raise RuntimeError(f"all {len(UID_POOL)} kernel uids are in use")
 
 
-def describe(use_bwrap: bool, lim: Limits | None = None) -> str:
+def describe(use_bwrap: bool, lim: Limits | None = None, timeouts=None) -> str:
     """One line for the grade report: which protection was in force, with the limits the kernels get (``lim``:
-    the configured ones, :func:`autograder.course.kernel_limits`; default the built-in values)."""
+    the configured ones, :func:`autograder.settings.kernel_limits`; default the built-in values) and, given
+    ``timeouts`` (:class:`autograder.settings.GraderSettings`), the cell and notebook time-outs in force."""
     lim = lim or Limits()
     procs = f"{lim.processes} processes, " if drops_privileges() else ""
     limits = (f"limits: {lim.memory_bytes // 2**30} GiB memory, {procs}{lim.file_bytes // 2**20} MiB files, "
               f"{lim.cpu_seconds} s CPU per kernel")
+    if timeouts is not None:
+        limits += f", {timeouts.cell_timeout_s} s per cell, {timeouts.notebook_timeout_s} s per notebook"
     user = (f"a uid of its own per kernel ({UID_POOL.start}-{UID_POOL.stop - 1})" if drops_privileges()
             else f"uid {os.geteuid()} (grader's own user)")
     if use_bwrap:

@@ -25,6 +25,7 @@ def configure(job: dict):
     cfg.SandboxedKernelManager.readonly_paths = job["readonly"]
     cfg.SandboxedKernelManager.scratch_root = str(ws.root / ".scratch")
     cfg.SandboxedKernelManager.use_bwrap = job["use_bwrap"]
+    cfg.SandboxedKernelManager.cpu_report = str(Path(job["status_file"]).with_suffix(".cpu"))
     return cfg
 
 
@@ -45,11 +46,10 @@ def run_job(job_file: Path, log) -> None:
     """Autograde (and give feedback on) one job; nbgrader's log goes to ``log``, the verdict to the status file."""
     job = json.loads(Path(job_file).read_text())
     status = Path(job["status_file"])
-    from .preprocessors.sandboxed_execute import KERNEL_CPU_S
-
+    cpu_report = status.with_suffix(".cpu")  # each kernel's CPU seconds, written by SandboxedKernelManager
+    cpu_report.unlink(missing_ok=True)
     started = time.time()  # wall clock, comparable with the cell timestamps nbclient writes into the notebook
     cpu = time.process_time()
-    KERNEL_CPU_S.clear()
     api = course.nbgrader_api(configure(job))
     result = api.autograde(job["assignment"], job["student"], force=True, create=True)
     autograded = time.time()
@@ -63,7 +63,8 @@ def run_job(job_file: Path, log) -> None:
         report["timings"]["feedback_s"] = round(time.time() - autograded, 3)
     # CPU seconds: this worker's own (nbgrader's preprocessing and bookkeeping, feedback) and the kernel's
     report["timings"]["worker_cpu_s"] = round(time.process_time() - cpu, 3)
-    report["timings"]["kernel_cpu_s"] = round(sum(KERNEL_CPU_S), 3)
+    kernels = cpu_report.read_text().split() if cpu_report.is_file() else []
+    report["timings"]["kernel_cpu_s"] = round(sum(map(float, kernels)), 3)
     status.write_text(json.dumps(report))
 
 

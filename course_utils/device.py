@@ -39,7 +39,9 @@ def get_device():
     """Return the ``torch.device`` the notebooks train on."""
     import torch
 
-    forced = os.environ.get("COURSE_DEVICE")
+    from . import settings
+
+    forced = settings.current().device
     if forced:
         return torch.device(forced)
     if torch.cuda.is_available():
@@ -237,7 +239,9 @@ def training_precision(device=None) -> Precision:
     import torch
 
     device = torch.device(device) if device is not None else get_device()
-    setting = os.environ.get("COURSE_PRECISION", "auto")
+    from . import settings
+
+    setting = settings.current().precision
     cuda_bf16 = device.type == "cuda" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     cpu_bf16 = device.type == "cpu" and cpu_has_native_bf16()
     speedup = _cached_cpu_bf16_speedup() if cpu_bf16 and setting.strip().lower() in ("", "auto") else None

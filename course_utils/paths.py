@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from . import settings
+
 
 def _user_cache_base() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -26,14 +28,12 @@ def _user_cache_base() -> Path:
 
 def data_root() -> Path:
     """The data root: ``COURSE_DATA_DIR`` or ``~/.cache/course-kit/data``. Not created here."""
-    env = os.environ.get("COURSE_DATA_DIR")
-    return Path(env).expanduser().resolve() if env else _user_cache_base() / "data"
+    return settings.current().data_dir or _user_cache_base() / "data"
 
 
 def cache_dir(*parts: str) -> Path:
     """A folder under the cache root (``COURSE_CACHE_DIR`` or ``~/.cache/course-kit/cache``), created."""
-    env = os.environ.get("COURSE_CACHE_DIR")
-    root = Path(env).expanduser().resolve() if env else _user_cache_base() / "cache"
+    root = settings.current().cache_dir or _user_cache_base() / "cache"
     path = root.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -80,6 +80,5 @@ def caching_enabled() -> bool:
     Off under nbgrader (``NBGRADER_EXECUTION``: every submission computes its own) and when
     ``COURSE_CHECKPOINTS=0``.
     """
-    if os.environ.get("COURSE_CHECKPOINTS", "").strip() == "0":
-        return False
-    return not os.environ.get("NBGRADER_EXECUTION")
+    now = settings.current()
+    return now.checkpoints and not now.grading

@@ -22,8 +22,9 @@ is the same everywhere (CI and grading must not depend on the hardware).
 
 from __future__ import annotations
 
-import os
 from typing import Literal, TypeVar
+
+from . import settings
 
 Profile = Literal["full", "fast"]
 PROFILES: tuple[str, ...] = ("full", "fast")
@@ -32,7 +33,8 @@ T = TypeVar("T")
 
 def get_profile() -> Profile:
     """Return the active profile, read from the environment on every call."""
-    value = os.environ.get("COURSE_PROFILE", "").strip().lower()
+    now = settings.current()
+    value = now.profile
     if value:
         if value not in PROFILES:
             raise ValueError(
@@ -40,7 +42,7 @@ def get_profile() -> Profile:
                 "Unset it to get the default ('full', or 'fast' under nbgrader)."
             )
         return value  # type: ignore[return-value]
-    if os.environ.get("NBGRADER_EXECUTION"):
+    if now.grading:
         return "fast"
     return "full"
 
@@ -75,10 +77,10 @@ def on_cuda_gpu() -> bool:
 
 def describe() -> str:
     """One line for a notebook's first output: which profile runs and why."""
-    prof = get_profile()
-    if os.environ.get("COURSE_PROFILE"):
+    prof, now = get_profile(), settings.current()
+    if now.profile:
         why = "COURSE_PROFILE is set"
-    elif os.environ.get("NBGRADER_EXECUTION"):
+    elif now.grading:
         why = "nbgrader is executing this notebook"
     else:
         why = "default"

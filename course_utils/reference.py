@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import settings
 from .notebook_code import definition_sources, load_constants, load_definitions, sources_fingerprint
 
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
@@ -47,8 +48,7 @@ class StaleReference(RuntimeError):
 
 def references_dir() -> Path:
     """Where reference runs live (``COURSE_REFERENCES_DIR`` overrides it, for tests)."""
-    env = os.environ.get("COURSE_REFERENCES_DIR")
-    return Path(env) if env else REFERENCES_DIR
+    return settings.current().references_dir or REFERENCES_DIR
 
 
 def resolved_params(config) -> dict:
@@ -117,7 +117,7 @@ def status(name: str) -> tuple[str, str]:
     """``(state, message)``: state is ``ok``, ``missing``, ``stale``, ``unverifiable`` or ``grading``."""
     from .reference_configs import CONFIGS
 
-    if os.environ.get("NBGRADER_EXECUTION"):
+    if settings.current().grading:
         return "grading", f"reference run '{name}' is not loaded while grading"
     folder = references_dir() / name
     if not (folder / "provenance.json").is_file():

@@ -22,15 +22,13 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import paths, profile
+from . import paths, profile, settings
 
 
 def results_dir() -> Path:
     """Where :func:`record` writes: see the module docstring."""
-    env = os.environ.get("COURSE_RESULTS_DIR")
-    if env:
-        out = Path(env)
-    else:
+    out = settings.current().results_dir
+    if out is None:
         repo = paths.repo_root()
         if profile.get_profile() == "full" and repo is not None and os.access(repo, os.W_OK):
             out = repo / "results"

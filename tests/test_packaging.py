@@ -108,14 +108,19 @@ def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
     """sandbox.describe reports the limits the kernels really get (the course configuration's), not the defaults."""
     from traitlets.config import Config
 
-    from autograder import course, sandbox
+    from autograder import course, sandbox, settings
 
     cfg = Config()
     cfg.SandboxedKernelManager.memory_bytes = 2 * 2**30
     cfg.SandboxedKernelManager.cpu_seconds = 300
     monkeypatch.setattr(course, "load_config", lambda: cfg)
-    line = sandbox.describe(True, course.kernel_limits())
-    assert "2 GiB memory" in line and "300 s CPU per kernel" in line
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", "45")
+    line = sandbox.describe(True, settings.kernel_limits(), settings.current())
+    assert "2 GiB memory" in line and "300 s CPU per kernel" in line and "45 s per cell" in line
+    assert "600 s per notebook" in line
+    monkeypatch.setenv("COURSE_NOTEBOOK_TIMEOUT", "ten minutes")
+    with pytest.raises(ValueError, match="COURSE_NOTEBOOK_TIMEOUT must be a whole number of seconds"):
+        settings.current()
 
 
 def test_train_gan_and_fit_are_thin_facades_over_the_one_loop():

@@ -1,8 +1,8 @@
 """MarkGradeCells: label every autograded test cell for the guarded kernel.
 
-The kernel (:mod:`course_utils.guarded_kernel`) sees each cell's code as the grader sent it, before
+The kernel (:mod:`grading_kernel.kernel`) sees each cell's code as the grader sent it, before
 IPython's input transformers touch it. A first line ``# [grader] test cell <grade id>`` tells it to restore
-the pristine state (:mod:`course_utils.guard`) before running the tests, whatever the student's code changed.
+the pristine state (:mod:`grading_kernel.guard`) before running the tests, whatever the student's code changed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from course_utils.guarded_kernel import GRADE_CELL_MARKER
+from grading_kernel import GRADE_CELL_MARKER
 
 
 class MarkGradeCells(NbGraderPreprocessor):

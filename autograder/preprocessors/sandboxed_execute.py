@@ -26,11 +26,6 @@ from traitlets import Bool, Int, List, Unicode
 from .. import sandbox
 
 
-# CPU seconds of each kernel this process has shut down (its sandbox launcher included), for the grading's
-# timings: the worker clears it before a notebook and adds it up after (one notebook at a time per worker).
-KERNEL_CPU_S: list[float] = []
-
-
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager that launches its kernel inside the course sandbox."""
 
@@ -38,6 +33,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     readonly_paths = List(Unicode(), default_value=[], help="paths bound read-only").tag(config=True)
     scratch_root = Unicode("", help="where per-kernel scratch folders are made").tag(config=True)
     use_bwrap = Bool(True, help="use bubblewrap when it works (else the fallback)").tag(config=True)
+    cpu_report = Unicode("", help="a file to which each kernel, when shut down, appends its CPU seconds (its "
+                                  "sandbox launcher included): the grading's timings").tag(config=True)
     memory_bytes = Int(sandbox.Limits.memory_bytes).tag(config=True)
     processes = Int(sandbox.Limits.processes).tag(config=True)
     file_bytes = Int(sandbox.Limits.file_bytes).tag(config=True)
@@ -72,7 +69,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.ip = str(sockets / "kernel-ipc")
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         # ipykernel's launcher, replaced by the guarded kernel (restores tampered state before tests)
-        kernel_cmd = ["course_utils.guarded_kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
+        kernel_cmd = ["grading_kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
         uid = sandbox.NOBODY
         if sandbox.drops_privileges():
             self._uid = sandbox.claim_uid()  # its own uid: its process limit is not shared with other kernels
@@ -90,8 +87,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         process = getattr(self.provisioner, "process", None)
-        if process is not None and not restart:  # read before the kernel is killed and reaped out of sight
-            KERNEL_CPU_S.append(sandbox.tree_cpu_seconds(process.pid))
+        if process is not None and not restart and self.cpu_report:  # read before the kernel is reaped out of sight
+            with open(self.cpu_report, "a") as report:
+                report.write(f"{sandbox.tree_cpu_seconds(process.pid)}\n")
         await super().shutdown_kernel(now=now, restart=restart)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:

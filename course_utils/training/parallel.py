@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import profile
+from .. import profile, settings
 from .. import progress as progress_module
 from .checkpoints import checkpoint_file, load_checkpoint, restore_trained, save_checkpoint, trained_state
 
@@ -82,7 +82,7 @@ class TrainJob:
 def default_workers(n_jobs: int) -> int:
     """How many runs train at once: ``COURSE_TRAIN_WORKERS`` when set, else one per CPU core in the full profile
     on a CPU under Linux, else 1 (see the module docstring)."""
-    setting = os.environ.get("COURSE_TRAIN_WORKERS", "").strip()
+    setting = settings.current().train_workers
     if setting:
         if not setting.isdigit() or int(setting) < 1:
             raise ValueError(f"COURSE_TRAIN_WORKERS must be a whole number >= 1, got {setting!r}")

@@ -1,6 +1,6 @@
 """Tamper resistance for graded test cells.
 
-The autograder runs every submission in a kernel started by :mod:`course_utils.guarded_kernel`. At kernel
+The autograder runs every submission in a kernel started by :mod:`grading_kernel.kernel`. At kernel
 start, before any student code, :func:`snapshot` records the objects the tests rely on: the builtins, the
 modules the tests use (``numpy``, ``numpy.testing``, ``torch`` and its functional API, ``math``,
 ``random``, ``course_utils.checks``), the code objects of the check helpers, ``sys.modules`` entries for
@@ -29,7 +29,7 @@ import types
 from typing import Any
 
 PROTECTED_MODULES = ("numpy", "numpy.testing", "torch", "torch.nn", "torch.nn.functional", "math", "random",
-                     "course_utils", "course_utils.checks", "course_utils.guard")
+                     "course_utils", "course_utils.checks", "grading_kernel.guard")
 ALIASES = {"np": "numpy", "torch": "torch", "F": "torch.nn.functional", "nn": "torch.nn", "math": "math",
            "random": "random"}
 
@@ -75,8 +75,8 @@ def snapshot() -> None:
             "events": {name: list(cbs) for name, cbs in shell.events.callbacks.items()},
         },
     }
-    if "course_utils.guard" in _PRISTINE["module_dicts"]:
-        _PRISTINE["module_dicts"]["course_utils.guard"]["_PRISTINE"] = _PRISTINE
+    if "grading_kernel.guard" in _PRISTINE["module_dicts"]:
+        _PRISTINE["module_dicts"]["grading_kernel.guard"]["_PRISTINE"] = _PRISTINE
 
 
 def restore(namespace: dict | None = None) -> list[str]:

@@ -1,6 +1,6 @@
-"""The IPython kernel the autograder starts for each submission: ``python -m course_utils.guarded_kernel``.
+"""The IPython kernel the autograder starts for each submission: ``python -m grading_kernel``.
 
-It is ipykernel's kernel with two additions (see :mod:`course_utils.guard`): the pristine state is
+It is ipykernel's kernel with two additions (see :mod:`grading_kernel.guard`): the pristine state is
 recorded when the kernel starts, before any student code; and when a cell's code, *as received from the
 grader* (before IPython's input transformers see it), starts with the grade-cell marker that the
 autograder adds, the state is restored before the cell runs.
@@ -19,10 +19,10 @@ class GuardedKernel(IPythonKernel):
 
     def start(self):
         super().start()
-        from course_utils import guard
+        from grading_kernel import guard
 
         guard.snapshot()
-        # held here, so that replacing course_utils.guard.restore later does not disable the guard
+        # held here, so that replacing grading_kernel.guard.restore later does not disable the guard
         self._restore_state = guard.restore
 
     async def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False,
@@ -34,7 +34,3 @@ class GuardedKernel(IPythonKernel):
 
 class GuardedKernelApp(IPKernelApp):
     kernel_class = GuardedKernel
-
-
-if __name__ == "__main__":
-    GuardedKernelApp.launch_instance()

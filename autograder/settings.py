@@ -1,0 +1,66 @@
+"""The grader's limits and time-outs, typed and documented, read in one place.
+
+=============================  ========  =======================================================================
+setting                        default   what it limits
+=============================  ========  =======================================================================
+``COURSE_CELL_TIMEOUT``        120 s     one cell's run; past it the kernel is interrupted, the cell scores 0
+``COURSE_NOTEBOOK_TIMEOUT``    600 s     one notebook's whole grading (kernel start, every cell, feedback);
+                                         past it the worker and its kernel are killed, the notebook scores 0
+kernel limits                  see       memory, processes, file size, CPU seconds of one sandboxed kernel:
+(``nbgrader_config.py``,       :class:`  ``c.SandboxedKernelManager.memory_bytes`` and so on in the course's
+``SandboxedKernelManager``)    sandbox.  configuration, else :class:`autograder.sandbox.Limits`' defaults
+                               Limits`
+=============================  ========  =======================================================================
+
+:func:`current` reads the time-outs from the environment when called (a test or a batch may set them for one
+run); :func:`kernel_limits` reads the course configuration. The grade report and ``sandbox.describe`` show the
+values in force, not the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+from .sandbox import Limits
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of seconds >= 1, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class GraderSettings:
+    """The grading time-outs (see the module docstring)."""
+
+    cell_timeout_s: int = 120
+    notebook_timeout_s: int = 600
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "GraderSettings":
+        env = os.environ if env is None else env
+        return cls(cell_timeout_s=_seconds(env, "COURSE_CELL_TIMEOUT", cls.cell_timeout_s),
+                   notebook_timeout_s=_seconds(env, "COURSE_NOTEBOOK_TIMEOUT", cls.notebook_timeout_s))
+
+
+def current() -> GraderSettings:
+    """The time-outs now (read from the environment at this call)."""
+    return GraderSettings.from_env()
+
+
+def kernel_limits() -> Limits:
+    """The sandbox limits the grading kernels get: ``SandboxedKernelManager``'s values in the course configuration
+    (``nbgrader_config.py``), else the built-in ones of :class:`autograder.sandbox.Limits`."""
+    from . import course
+
+    configured = course.load_config().get("SandboxedKernelManager", {})
+    default = Limits()
+    return Limits(**{name: int(configured.get(name, getattr(default, name)))
+                     for name in ("memory_bytes", "processes", "file_bytes", "cpu_seconds")},
+                  open_files=default.open_files)
