@@ -28,13 +28,79 @@ from . import classbook, course
 
 from .outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM
 
-FORMATS = ("csv", "canvas", "moodle")
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 PENDING = "manual grading unfinished: autograded points only so far"
 
 
 def _points(value: float) -> str:
     return f"{value:g}"
+
+
+class Export:
+    """One file layout (nbgrader's export plugin pattern): :meth:`table` turns the class's grades into rows.
+
+    ``assignments`` are the graded ones, ``students`` the gradebook's, ``subs[assignment][student]`` their
+    :class:`~autograder.classbook.Submission`, ``maxima[assignment]`` the points possible."""
+
+    name = ""
+
+    def table(self, assignments: list[str], students: list, subs: dict, maxima: dict[str, float]) -> list[list[str]]:
+        raise NotImplementedError
+
+
+class PlainCsv(Export):
+    """Every assignment's auto, manual and total points and status; the class total; a note where manual grading
+    is unfinished."""
+
+    name = "csv"
+
+    def table(self, assignments, students, subs, maxima):
+        header = ["student", "first_name", "last_name", "email"]
+        for a in assignments:
+            header += [f"{a} auto", f"{a} manual", f"{a} total", f"{a} status"]
+        out = [header + ["total", "max_total", "notes"]]
+        for st in students:
+            row = [st.id, st.first_name, st.last_name, st.email]
+            for a in assignments:
+                sub = subs[a][st.id]
+                row += [_points(sub.auto_score), _points(sub.manual_score), _points(sub.total), sub.status]
+            pending = [a for a in assignments if subs[a][st.id].manual_pending]
+            row += [_points(sum(subs[a][st.id].total for a in assignments)), _points(sum(maxima.values())),
+                    f"{PENDING}: {', '.join(pending)}" if pending else ""]
+            out.append(row)
+        return out
+
+
+class CanvasCsv(Export):
+    """Canvas's gradebook import: its five fixed columns, a ``Points Possible`` row, one column per assignment."""
+
+    name = "canvas"
+
+    def table(self, assignments, students, subs, maxima):
+        out = [CANVAS_FIXED + assignments, ["Points Possible", "", "", "", ""] + [_points(maxima[a]) for a in assignments]]
+        out += [[st.display_name, st.lms_user_id, st.id, st.id, ""] + [_points(subs[a][st.id].total) for a in assignments]
+                for st in students]
+        return out
+
+
+class MoodleCsv(Export):
+    """Moodle's grade import: ``username``, then per grade item its points and a feedback column."""
+
+    name = "moodle"
+
+    def table(self, assignments, students, subs, maxima):
+        out = [["username"] + [c for a in assignments for c in (a, f"{a} feedback")]]
+        for st in students:
+            row = [st.id]
+            for a in assignments:
+                sub = subs[a][st.id]
+                row += [_points(sub.total), PENDING if sub.manual_pending else (sub.reason if sub.status != STATUS_OK else "")]
+            out.append(row)
+        return out
+
+
+EXPORTS: dict[str, Export] = {e.name: e for e in (PlainCsv(), CanvasCsv(), MoodleCsv())}
+FORMATS = tuple(EXPORTS)
 
 
 def _table(workspace: course.Workspace, assignments: list[str] | None):
@@ -48,7 +114,7 @@ def _table(workspace: course.Workspace, assignments: list[str] | None):
 
 def rows(workspace: course.Workspace, fmt: str, assignments: list[str] | None = None) -> tuple[list[list[str]], list[str]]:
     """(rows of the file including its header, notes for the instructor) for ``fmt`` in :data:`FORMATS`."""
-    if fmt not in FORMATS:
+    if fmt not in EXPORTS:
         raise classbook.ClassbookError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     wanted, students, subs = _table(workspace, assignments)
     maxima = {a: sum(course.max_points(a)) for a in wanted}
@@ -61,45 +127,7 @@ def rows(workspace: course.Workspace, fmt: str, assignments: list[str] | None = 
         failed = sorted(s for s, sub in subs[a].items() if sub.status in (STATUS_ERROR, STATUS_PROBLEM))
         if failed:
             notes.append(f"{a}: {len(failed)} submissions could not be graded and are exported as 0 ({', '.join(failed)})")
-
-    out: list[list[str]] = []
-    if fmt == "csv":
-        header = ["student", "first_name", "last_name", "email"]
-        for a in wanted:
-            header += [f"{a} auto", f"{a} manual", f"{a} total", f"{a} status"]
-        header += ["total", "max_total", "notes"]
-        out.append(header)
-        for st in students:
-            row = [st.id, st.first_name, st.last_name, st.email]
-            total, pending = 0.0, []
-            for a in wanted:
-                sub = subs[a][st.id]
-                row += [_points(sub.auto_score), _points(sub.manual_score), _points(sub.total), sub.status]
-                total += sub.total
-                if sub.manual_pending:
-                    pending.append(a)
-            row += [_points(total), _points(sum(maxima.values())),
-                    f"{PENDING}: {', '.join(pending)}" if pending else ""]
-            out.append(row)
-    elif fmt == "canvas":
-        out.append(CANVAS_FIXED + wanted)
-        out.append(["Points Possible", "", "", "", ""] + [_points(maxima[a]) for a in wanted])
-        for st in students:
-            out.append([st.display_name, st.lms_user_id, st.id, st.id, ""]
-                       + [_points(subs[a][st.id].total) for a in wanted])
-    else:  # moodle
-        header = ["username"]
-        for a in wanted:
-            header += [a, f"{a} feedback"]
-        out.append(header)
-        for st in students:
-            row = [st.id]
-            for a in wanted:
-                sub = subs[a][st.id]
-                feedback = PENDING if sub.manual_pending else (sub.reason if sub.status != STATUS_OK else "")
-                row += [_points(sub.total), feedback]
-            out.append(row)
-    return out, notes
+    return EXPORTS[fmt].table(wanted, students, subs, maxima), notes
 
 
 def write(workspace: course.Workspace, fmt: str, out: Path | None, assignments: list[str] | None = None) -> list[str]:

@@ -1,6 +1,7 @@
 """Benchmark: grading a class with this kit against plain, serial ``nbgrader autograde``.
 
-    python benchmarks/grading.py [--students 20] [--assignment ID ...] [--jobs N] [--no-dask] [--out DIR]
+    python benchmarks/grading.py [--students 20] [--assignment ID ...] [--jobs N] [--no-dask] [--small 2]
+                                 [--project 30] [--out DIR]
     python benchmarks/grading.py --stress [--rounds 10] [--rounds-4 3] [--out DIR]
 
 It builds a class of ``--students`` students x every released notebook from the bundled samples (a mix of
@@ -14,7 +15,11 @@ correct answers written another way, untouched releases and partly wrong ones: a
    (default: one per core) on the default in-process Dask cluster, no feedback (nbgrader's step 1 makes none);
 3. this kit with one slot (``--jobs 1``, its serial path), whose scores the concurrent run must equal;
 4. unless ``--no-dask``: the same class on a local Dask cluster of two worker *processes*, to show the
-   distributed path end to end.
+   distributed path end to end;
+5. with ``--small N`` (default 2): the class's first N students alone, plain and with the kit's slots. A straight
+   line through the two class sizes separates what does not grow with the class (nbgrader's start-up per
+   ``autograde`` command; the kit's preflight, release check, cluster and worker servers) from what each notebook
+   adds, and projects the ratio to a class of ``--project`` students (default 30).
 
 It prints each run's wall time and CPU seconds (its whole process tree, and what other processes used
 meanwhile, so that a run disturbed by something else says so), the speed-up of the kit over plain nbgrader,
@@ -192,6 +197,17 @@ def kit(submissions: Path, work: Path, assignments: list[str], jobs: int, proces
             "not_ok": [f"{o.student}/{o.assignment}: {o.status} {o.reason}" for o in outcomes if o.status != "graded"]}
 
 
+def split_costs(n_small: int, small_s: float, n_large: int, large_s: float) -> tuple[float, float]:
+    """(fixed seconds, seconds per submission) of a run, from its wall time at two class sizes (a straight line:
+    what does not grow with the class, and what each submission adds).
+
+    >>> split_costs(16, 100.0, 96, 500.0)
+    (20.0, 5.0)
+    """
+    per = (large_s - small_s) / (n_large - n_small)
+    return small_s - per * n_small, per
+
+
 def compare(reference: dict, other: dict, names: tuple[str, str] = ("nbgrader", "kit")) -> list[str]:
     keys = sorted(set(reference) | set(other))
     return [f"{s}/{a}: {names[0]} {reference.get((s, a))} vs {names[1]} {other.get((s, a))}"
@@ -278,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--assignment", action="append", help="only these notebooks (default: every released one)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-dask", action="store_true", help="skip the run on two Dask worker processes")
+    ap.add_argument("--small", type=int, default=2, help="also grade the first SMALL students (plain nbgrader and the "
+                    "kit): the two class sizes separate fixed costs from per-notebook costs (0: skip)")
+    ap.add_argument("--project", type=int, default=30, help="the class size the ratio is projected to")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = ap.parse_args(argv)
     os.environ.pop("COURSE_PROFILE", None)  # nbgrader's execution implies the fast profile in both runs
@@ -306,6 +325,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"3/{steps} this kit, one slot (its serial path, --jobs 1) ...", flush=True)
         serial = kit(tmp / "class", tmp / "kit-serial", assignments, 1, processes=False)
         print(f"    {serial['wall_s']:.0f} s", flush=True)
+        small = None
+        if 0 < args.small < args.students:
+            keep = {f"s{i + 1:02d}" for i in range(args.small)}
+            (tmp / "small").mkdir()
+            for folder in (tmp / "class").iterdir():
+                if folder.name in keep:
+                    shutil.copytree(folder, tmp / "small" / folder.name)
+            print(f"+ the first {args.small} students alone, plain nbgrader and the kit ({args.jobs} slots) ...", flush=True)
+            small = {"plain": plain_nbgrader(tmp / "small", tmp / "plain-small", assignments),
+                     "kit": kit(tmp / "small", tmp / "kit-small", assignments, args.jobs, processes=False)}
+            print(f"    {small['plain']['wall_s']:.0f} s and {small['kit']['wall_s']:.0f} s", flush=True)
         dask2 = None
         if not args.no_dask:
             print(f"4/{steps} this kit on a local Dask cluster of 2 worker processes ...", flush=True)
@@ -334,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         f"nbgrader {nbgrader.__version__}",
         f"command: python benchmarks/grading.py --students {args.students} --jobs {args.jobs}"
         + ("" if args.assignment is None else " " + " ".join(f"--assignment {a}" for a in assignments))
-        + (" --no-dask" if args.no_dask else ""),
+        + (" --no-dask" if args.no_dask else "") + (f" --small {args.small}" if args.small != 2 else ""),
         f"class: {args.students} students x {len(assignments)} notebooks = {n} submissions, "
         f"a third each correct (another way), blank, partly wrong; the runs one after another, in this order",
         "",
@@ -372,6 +402,30 @@ def main(argv: list[str] | None = None) -> int:
             f"{base['per_assignment_cpu_s'][a] / args.students:.1f} s | {ours['mean_notebook_s'].get(a, nan):.1f} s | "
             f"{ours['mean_notebook_cpu_s'].get(a, nan):.1f} s | {serial['mean_notebook_s'].get(a, nan):.1f} s | "
             f"{serial['mean_notebook_cpu_s'].get(a, nan):.1f} s |")
+    costs = None
+    if small is not None:
+        m = args.small * len(assignments)
+        plain_fixed, plain_per = split_costs(m, small["plain"]["wall_s"], n, base["wall_s"])
+        kit_fixed, kit_per = split_costs(m, small["kit"]["wall_s"], n, ours["wall_s"])
+        big = args.project * len(assignments)
+        projected = (plain_fixed + big * plain_per) / (kit_fixed + big * kit_per)
+        costs = {"small_students": args.small, "plain_small_wall_s": small["plain"]["wall_s"],
+                 "kit_small_wall_s": small["kit"]["wall_s"], "plain_fixed_s": plain_fixed, "plain_per_notebook_s": plain_per,
+                 "kit_fixed_s": kit_fixed, "kit_per_notebook_s": kit_per, "projected_students": args.project,
+                 "projected_ratio": projected,
+                 "plain_per_assignment_small_s": small["plain"]["per_assignment_s"]}
+        lines += [
+            "", "Fixed costs and per-notebook costs, apart (the same class's first "
+            f"{args.small} students graded alone, right after: {small['plain']['wall_s']:.0f} s plain, "
+            f"{small['kit']['wall_s']:.0f} s the kit with {args.jobs} slots; a straight line through the two sizes):", "",
+            "| run | fixed (does not grow with the class) | what is fixed | per notebook graded |", "|---|---|---|---|",
+            f"| plain nbgrader | {plain_fixed:.0f} s | {plain_fixed / len(assignments):.1f} s per assignment "
+            f"(one `nbgrader autograde` command each) | {plain_per:.2f} s |",
+            f"| this kit, {args.jobs} slots | {kit_fixed:.0f} s | one per run (preflight, release check, cluster and "
+            f"worker servers) | {kit_per:.2f} s |", "",
+            f"Projected for a class of {args.project} ({big} notebooks): plain {plain_fixed + big * plain_per:.0f} s, "
+            f"the kit {kit_fixed + big * kit_per:.0f} s: **{projected:.2f}x**; measured here with {args.students} "
+            f"students: {ratio:.2f}x; the per-notebook costs alone: {plain_per / kit_per:.2f}x."]
     problems = same + same_dask + ours["not_ok"] + serial["not_ok"]
     if problems:
         lines += ["", "The kit against itself (must be none):", *[f"- {d}" for d in problems]]
@@ -391,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
             "kit_one_slot": {k: v for k, v in serial.items() if k != "scores"},
             "kit_dask_processes": {k: v for k, v in dask2.items() if k != "scores"} if dask2 else None,
             "scores_equal_kit_serial": not same, "scores_equal_plain_nbgrader": not diff,
-            "scores_equal_dask": not same_dask if dask2 else None, "score_differences_plain_nbgrader": diff}
+            "scores_equal_dask": not same_dask if dask2 else None, "score_differences_plain_nbgrader": diff,
+            "fixed_and_per_notebook_costs": costs}
     (out / f"grading-{stamp}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
     return 0
 
