@@ -96,8 +96,8 @@ class WorkerServer:
                 self.kill()
 
 
-def _run_worker(job: dict, timeout: float, server: WorkerServer | None = None) -> tuple[dict | None, str]:
-    """Run the worker for ``job`` (a fresh process, or ``server``); returns (status dict or None, problem)."""
+def _run_worker(job: dict, timeout: float, server: WorkerServer) -> tuple[dict | None, str]:
+    """Run ``job`` on ``server`` (which starts a worker process if it has none); returns (status dict or None, problem)."""
     jobs = Path(job["workspace"]) / ".jobs"
     jobs.mkdir(parents=True, exist_ok=True)
     tag = f"{job['student']}--{job['assignment']}"
@@ -105,26 +105,13 @@ def _run_worker(job: dict, timeout: float, server: WorkerServer | None = None) -
     status_file.unlink(missing_ok=True)
     job["status_file"] = str(status_file)
     job_file.write_text(json.dumps(job))
-    if server is not None:
-        log_file.unlink(missing_ok=True)
-        state = server.run(job_file, timeout)
-        if state == "timeout":
-            return None, f"time limit exceeded ({timeout:.0f} s for the whole notebook); killed"
-        returncode = 0 if state == "done" else -9
-        if not log_file.is_file():
-            log_file.write_text("")
-    else:
-        with log_file.open("wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)], cwd=course.ROOT,
-                                    env=_worker_env(job.get("threads")), stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return None, f"time limit exceeded ({timeout:.0f} s for the whole notebook); killed"
-        returncode = proc.returncode
+    log_file.unlink(missing_ok=True)
+    state = server.run(job_file, timeout)
+    if state == "timeout":
+        return None, f"time limit exceeded ({timeout:.0f} s for the whole notebook); killed"
+    returncode = 0 if state == "done" else -9
+    if not log_file.is_file():
+        log_file.write_text("")
     if returncode != 0 or not status_file.is_file():
         tail = log_file.read_bytes()[-2000:].decode("utf-8", "replace")
         return None, f"grader process failed (exit {returncode}): {one_line(tail)}"
@@ -162,6 +149,8 @@ def grade_submission(
         return Outcome(student, assignment, float(sum(cells.values())), auto_max, manual_max, status, reason,
                        round(time.perf_counter() - start, 2), cells, timings or {})
 
+    own_server = server is None  # one submission graded alone: a worker of its own, stopped at the end
+    server = server or WorkerServer(threads)
     try:
         gradebook.forget_submission(workspace, assignment, student)
         notebook = folder / f"{assignment}.ipynb"
@@ -176,12 +165,13 @@ def grade_submission(
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
                "hidden": hidden, "readonly": readonly,
                "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap, "threads": threads}
-        status, problem = _run_worker(job, timeout or settings.current().notebook_timeout_s, server)
-        if status is None and server is not None and problem.startswith(("autograding failed", "grader process failed")):
+        limit = timeout or settings.current().notebook_timeout_s
+        status, problem = _run_worker(job, limit, server)
+        if status is None and problem.startswith(("autograding failed", "grader process failed")):
             # an infrastructure failure of the long-lived worker (not a verdict on the notebook: kernel deaths
-            # and time limits are reported as such): grade this notebook once more in a fresh process
+            # and time limits are reported as such): grade this notebook once more on a fresh worker process
             server.kill()
-            status, problem = _run_worker(job, timeout or settings.current().notebook_timeout_s, None)
+            status, problem = _run_worker(job, limit, server)
         if status is None:
             gradebook.forget_submission(workspace, assignment, student)
             return done(STATUS_ERROR, problem)
@@ -191,6 +181,9 @@ def grade_submission(
         return done(STATUS_OK, "", cells, timings)
     except Exception as exc:  # the batch must go on whatever one submission does
         return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {one_line(str(exc) or traceback.format_exc())}")
+    finally:
+        if own_server:
+            server.close()
 
 
 def discover(submissions: Path, assignments: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:

@@ -1,7 +1,9 @@
-"""Grade one submission in a child process: ``python -m autograder.worker JOB.json``.
+"""The grading worker: ``python -m autograder.worker --serve`` grades one job file after another.
 
-The parent (:func:`autograder.grade.grade_submission`) runs this under a wall-clock limit and kills its
-whole process group when the limit is hit, so a kernel that hangs, ignores SIGINT or forks cannot stall
+Its protocol: the parent (:class:`autograder.grade.WorkerServer`) writes one job file's path per line on stdin;
+the worker grades it, writes the job's log beside it and its verdict to the job's status file, and answers
+``done`` on stdout. The parent waits for that answer under a wall-clock limit and kills the worker's whole
+process group when the limit is hit, so a kernel that hangs, ignores SIGINT or forks cannot stall
 the class. The job file and the status file live in the grading workspace, which the sandboxed kernel
 cannot see; scores are read from the gradebook by the parent, never from anything printed here.
 """
@@ -95,10 +97,10 @@ def main(argv: list[str]) -> int:
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took effect
         return 1
-    if argv and argv[0] == "--serve":
-        return serve()
-    run_job(Path(argv[0]), sys.stderr)
-    return 0
+    if argv != ["--serve"]:
+        sys.stderr.write("usage: python -m autograder.worker --serve  (job file paths on stdin, one per line)\n")
+        return 2
+    return serve()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark: grading a class with this kit against plain, serial ``nbgrader autograde``.
 
-    python benchmarks/grading.py [--students 20] [--assignment ID ...] [--jobs N] [--no-dask] [--small 2]
+    python benchmarks/grading.py [--students 20] [--assignment ID ...] [--jobs N] [--no-dask] [--small 3]
                                  [--project 30] [--out DIR]
     python benchmarks/grading.py --stress [--rounds 10] [--rounds-4 3] [--out DIR]
 
@@ -16,10 +16,10 @@ correct answers written another way, untouched releases and partly wrong ones: a
 3. this kit with one slot (``--jobs 1``, its serial path), whose scores the concurrent run must equal;
 4. unless ``--no-dask``: the same class on a local Dask cluster of two worker *processes*, to show the
    distributed path end to end;
-5. with ``--small N`` (default 2): the class's first N students alone, plain and with the kit's slots. A straight
-   line through the two class sizes separates what does not grow with the class (nbgrader's start-up per
-   ``autograde`` command; the kit's preflight, release check, cluster and worker servers) from what each notebook
-   adds, and projects the ratio to a class of ``--project`` students (default 30).
+5. with ``--small N`` (default 3: one of each sample per notebook): the class's first N students alone, plain
+   and with the kit's slots. A straight line through the two class sizes separates what does not grow with the
+   class (nbgrader's start-up per ``autograde`` command; the kit's preflight, release check, cluster and worker
+   servers) from what each notebook adds, and projects the ratio to a class of ``--project`` students (30).
 
 It prints each run's wall time and CPU seconds (its whole process tree, and what other processes used
 meanwhile, so that a run disturbed by something else says so), the speed-up of the kit over plain nbgrader,
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--assignment", action="append", help="only these notebooks (default: every released one)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-dask", action="store_true", help="skip the run on two Dask worker processes")
-    ap.add_argument("--small", type=int, default=2, help="also grade the first SMALL students (plain nbgrader and the "
+    ap.add_argument("--small", type=int, default=3, help="also grade the first SMALL students (plain nbgrader and the "
                     "kit): the two class sizes separate fixed costs from per-notebook costs (0: skip)")
     ap.add_argument("--no-one-slot", action="store_true", help="skip the kit's one-slot run (step 3)")
     ap.add_argument("--project", type=int, default=30, help="the class size the ratio is projected to")
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         f"nbgrader {nbgrader.__version__}",
         f"command: python benchmarks/grading.py --students {args.students} --jobs {args.jobs}"
         + ("" if args.assignment is None else " " + " ".join(f"--assignment {a}" for a in assignments))
-        + (" --no-dask" if args.no_dask else "") + (" --no-one-slot" if args.no_one_slot else "") + (f" --small {args.small}" if args.small != 2 else ""),
+        + (" --no-dask" if args.no_dask else "") + (" --no-one-slot" if args.no_one_slot else "") + (f" --small {args.small}" if args.small != 3 else ""),
         f"class: {args.students} students x {len(assignments)} notebooks = {n} submissions, "
         f"a third each correct (another way), blank, partly wrong; the runs one after another, in this order",
         "",

@@ -263,3 +263,11 @@ def test_a_run_killed_midway_and_restarted_finishes_the_class(tmp_path):
         assert subs_in_db == ["alice", "bob", "carol"], "each student exactly once in the gradebook"
         scores = {s.student_id: s.score for s in gb.find_assignment(A).submissions}
         assert scores == {"alice": 10, "bob": 0, "carol": 5}
+
+
+def test_the_worker_has_one_mode_and_says_how_to_use_it():
+    """Issue 41: the grading worker serves job files on stdin (``--serve``); the one-shot mode is gone, and a call
+    in its old form gets a usage line and exit status 2 instead of a traceback."""
+    proc = subprocess.run([sys.executable, "-m", "autograder.worker", "job.json"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and "usage: python -m autograder.worker --serve" in proc.stderr, proc.stderr
