@@ -27,8 +27,29 @@ def sandbox_paths(workspace: course.Workspace, extra_hidden: tuple[Path, ...] = 
     hidden = [course.SOLUTIONS, course.ROOT / "autograder", course.ROOT / ".git", workspace.root, *extra_hidden]
     from course_utils.paths import data_root
 
-    readonly = [data_root(), course.ROOT / "course_utils", course.ROOT / "grading_kernel", course.ROOT / ".venv"]
+    readonly = [data_root(), course.ROOT / "course_utils", course.ROOT / "grading_kernel", course.ROOT / ".venv",
+                *_interpreter_paths()]
     return [str(p) for p in hidden], [str(p) for p in readonly]
+
+
+def _interpreter_paths() -> list[Path]:
+    """What the kernel's interpreter needs wherever it lives: its environment (``sys.prefix``) and the folders its
+    installed finders map the course's packages to (an editable install; these may differ from ``course.ROOT``, as in
+    the Gradescope emulation, where the kit's own environment grades an unpacked zip)."""
+    import importlib.machinery
+
+    paths = [Path(sys.prefix)]
+    for finder in sys.meta_path:
+        if finder is importlib.machinery.PathFinder or not hasattr(finder, "find_spec"):
+            continue
+        for name in ("course_utils", "grading_kernel"):
+            try:
+                spec = finder.find_spec(name, None)
+            except Exception:  # a finder that cannot answer for a top-level name
+                continue
+            if spec is not None and spec.origin:
+                paths.append(Path(spec.origin).parent)
+    return paths
 
 
 def _worker_env(threads: int | None) -> dict:
