@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, gradebook
+from . import course, gradebook, settings
 
 from .outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, read_ledger
 
@@ -196,5 +196,5 @@ def failure_messages(workspace: course.Workspace, assignment: str, student: str)
 
 
 def workspace_for(path: str | Path | None) -> course.Workspace:
-    """The workspace at ``path`` (default: the instructor's, ``autograder/``)."""
-    return course.Workspace(Path(path).resolve()) if path else course.Workspace.default()
+    """The workspace at ``path`` (default: the instructor's, :func:`autograder.settings.workspace`)."""
+    return course.Workspace(Path(path).resolve()) if path else settings.workspace()

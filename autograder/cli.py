@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import course, release, selftest
+from . import course, release, selftest, settings
 
 from .outcomes import STATUS_ABSENT, format_table, write_csv
 
@@ -137,7 +137,7 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    ws = course.Workspace(Path(args.workspace).resolve()) if args.workspace else course.Workspace.default()
+    ws = course.Workspace(Path(args.workspace).resolve()) if args.workspace else settings.workspace()
     return _grade(Path(args.submissions).resolve(), ws, args.assignment, not args.no_feedback, args.jobs, args.scheduler)
 
 
@@ -154,10 +154,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 1
     print(f"release: notebooks/ is in sync with solutions/ ({len(course.assignments())} notebooks)")
     print(f"grading the sample submissions in {course.SAMPLES.relative_to(course.ROOT)}/ ...")
-    status = _grade(course.SAMPLES, course.Workspace.default(), None, True)
+    status = _grade(course.SAMPLES, settings.workspace(), None, True)
     from . import report
 
-    pages = report.write(course.Workspace.default())
+    pages = report.write(settings.workspace())
     print(f"report: {pages[0]} (open it in a browser)")
     return status
 
@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="autograde a folder of submissions (SUBMISSIONS/<student>/<id>/<id>.ipynb)")
     p.add_argument("submissions")
     p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
-    p.add_argument("--workspace", help="folder for submitted/autograded/feedback/gradebook (default: autograder/)")
+    p.add_argument("--workspace", help="folder for submitted/autograded/feedback/gradebook (default: $COURSE_GRADING_DIR, else ~/.local/state/course-kit/grading)")
     p.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")
     p.add_argument("--jobs", type=int, default=None,
                    help="notebooks graded at once (default: one per CPU core; 1 grades one after another)")
@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="release check + grade the bundled sample submissions")
     p.set_defaults(func=_cmd_demo)
 
-    workspace_help = "the grading workspace (default: autograder/)"
+    workspace_help = "the grading workspace (default: $COURSE_GRADING_DIR, else ~/.local/state/course-kit/grading)"
     p = sub.add_parser("report", help="HTML grading report per assignment, written next to the grades")
     p.add_argument("ids", nargs="*", help="assignment ids (default: every graded one)")
     p.add_argument("--workspace", help=workspace_help)

@@ -36,11 +36,7 @@ def assignments() -> list[str]:
 class Workspace:
     """Where one grading run keeps nbgrader's working folders and gradebook."""
 
-    root: Path
-
-    @classmethod
-    def default(cls) -> "Workspace":
-        return cls(ROOT / "autograder")
+    root: Path  # the instructor's default is settings.workspace(): outside the checkout
 
     @property
     def submitted(self) -> Path:

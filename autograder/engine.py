@@ -194,7 +194,7 @@ def grade_class_parallel(
     """
     from dask.distributed import as_completed
 
-    workspace = workspace or course.Workspace.default()
+    workspace = workspace or settings.workspace()
     workspace.root.mkdir(parents=True, exist_ok=True)
     students, wanted, notes = grade.discover(submissions, assignments)
     cores = os.cpu_count() or 1

@@ -7,8 +7,10 @@ course root is the repository whatever the working directory.
 Course layout (the README's "Layout" section):
     solutions/<id>/<id>.ipynb    nbgrader's source
     notebooks/<id>/<id>.ipynb    nbgrader's release (generated, committed)
-    autograder/submitted|autograded|feedback/<student>/<id>/   working folders (git-ignored)
-    autograder/gradebook.db      the gradebook (git-ignored)
+    <workspace>/submitted|autograded|feedback/<student>/<id>/   working folders
+    <workspace>/gradebook.db     the gradebook
+where <workspace> is the grading workspace outside the checkout (``COURSE_GRADING_DIR``, else
+``~/.local/state/course-kit/grading``: autograder/settings.py)
 """
 
 from pathlib import Path
@@ -23,10 +25,11 @@ c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = "deep-learning-course-kit"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
-c.CourseDirectory.submitted_directory = "autograder/submitted"
-c.CourseDirectory.autograded_directory = "autograder/autograded"
-c.CourseDirectory.feedback_directory = "autograder/feedback"
-c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograder' / 'gradebook.db'}"
+WORKSPACE = grader_settings().workspace_dir
+c.CourseDirectory.submitted_directory = str(WORKSPACE / "submitted")
+c.CourseDirectory.autograded_directory = str(WORKSPACE / "autograded")
+c.CourseDirectory.feedback_directory = str(WORKSPACE / "feedback")
+c.CourseDirectory.db_url = f"sqlite:///{WORKSPACE / 'gradebook.db'}"
 # Only the notebooks travel; results, caches and checkpoints a run might leave are not copied around.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.pt", "*.json", "*.png",

@@ -1,4 +1,4 @@
-"""The grader's limits and time-outs, typed and documented, read in one place.
+"""The grader's limits, time-outs and workspace, typed and documented, read in one place.
 
 =============================  ========  =======================================================================
 setting                        default   what it limits
@@ -6,6 +6,10 @@ setting                        default   what it limits
 ``COURSE_CELL_TIMEOUT``        120 s     one cell's run; past it the kernel is interrupted, the cell scores 0
 ``COURSE_NOTEBOOK_TIMEOUT``    600 s     one notebook's whole grading (kernel start, every cell, feedback);
                                          past it the worker and its kernel are killed, the notebook scores 0
+``COURSE_GRADING_DIR``         see       the grading workspace: nbgrader's submitted, autograded and feedback
+                               below     folders, the gradebook, the grade CSV, the ledger, the reports; outside
+                                         the source tree: ``$XDG_STATE_HOME/course-kit/grading``, else
+                                         ``~/.local/state/course-kit/grading``
 kernel limits                  see       memory, processes, file size, CPU seconds of one sandboxed kernel:
 (``nbgrader_config.py``,       :class:`  ``c.SandboxedKernelManager.memory_bytes`` and so on in the course's
 ``SandboxedKernelManager``)    sandbox.  configuration, else :class:`autograder.sandbox.Limits`' defaults
@@ -20,9 +24,11 @@ values in force, not the defaults.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
+from . import course
 from .sandbox import Limits
 
 
@@ -35,30 +41,44 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def default_workspace_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where grading keeps its state unless ``COURSE_GRADING_DIR`` says otherwise: the user's state folder (XDG),
+    never the checkout, so that a ``git clean``, a fresh clone or a second checkout leaves the gradebook alone."""
+    env = os.environ if env is None else env
+    state = Path(env["XDG_STATE_HOME"]) if env.get("XDG_STATE_HOME") else Path.home() / ".local" / "state"
+    return state / "course-kit" / "grading"
+
+
 @dataclass(frozen=True)
 class GraderSettings:
-    """The grading time-outs (see the module docstring)."""
+    """The grading time-outs and the workspace (see the module docstring)."""
 
     cell_timeout_s: int = 120
     notebook_timeout_s: int = 600
+    workspace_dir: Path = field(default_factory=default_workspace_dir)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "GraderSettings":
         env = os.environ if env is None else env
+        grading_dir = env.get("COURSE_GRADING_DIR", "").strip()
         return cls(cell_timeout_s=_seconds(env, "COURSE_CELL_TIMEOUT", cls.cell_timeout_s),
-                   notebook_timeout_s=_seconds(env, "COURSE_NOTEBOOK_TIMEOUT", cls.notebook_timeout_s))
+                   notebook_timeout_s=_seconds(env, "COURSE_NOTEBOOK_TIMEOUT", cls.notebook_timeout_s),
+                   workspace_dir=Path(grading_dir).expanduser().resolve() if grading_dir else default_workspace_dir(env))
 
 
 def current() -> GraderSettings:
-    """The time-outs now (read from the environment at this call)."""
+    """The settings now (read from the environment at this call)."""
     return GraderSettings.from_env()
+
+
+def workspace() -> course.Workspace:
+    """The grading workspace in force: ``COURSE_GRADING_DIR``, else :func:`default_workspace_dir`."""
+    return course.Workspace(current().workspace_dir)
 
 
 def kernel_limits() -> Limits:
     """The sandbox limits the grading kernels get: ``SandboxedKernelManager``'s values in the course configuration
     (``nbgrader_config.py``), else the built-in ones of :class:`autograder.sandbox.Limits`."""
-    from . import course
-
     configured = course.load_config().get("SandboxedKernelManager", {})
     default = Limits()
     return Limits(**{name: int(configured.get(name, getattr(default, name)))

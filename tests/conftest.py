@@ -25,6 +25,20 @@ def real_data_root() -> Path | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_grading_workspace(tmp_path_factory) -> Path:
+    """No test grades into the instructor's workspace: COURSE_GRADING_DIR points at a folder of this session's own
+    (set in the environment, so command-line runs the tests start inherit it)."""
+    folder = tmp_path_factory.mktemp("grading-workspace")
+    previous = os.environ.get("COURSE_GRADING_DIR")
+    os.environ["COURSE_GRADING_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("COURSE_GRADING_DIR", None)
+    else:
+        os.environ["COURSE_GRADING_DIR"] = previous
+
+
 @pytest.fixture
 def data_root(monkeypatch) -> Path:
     """The real data root, or skip: tests that read Fashion-MNIST or IMDB need it."""

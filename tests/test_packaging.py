@@ -123,6 +123,25 @@ def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
         settings.current()
 
 
+def test_grading_state_lives_outside_the_checkout_unless_told_otherwise(monkeypatch, tmp_path):
+    """Issue 41: the workspace (gradebook, nbgrader's folders, grades, ledger, reports) defaults to the user's state
+    folder, never the source tree; COURSE_GRADING_DIR moves it; nbgrader's own configuration reads the same place."""
+    from autograder import course, settings
+
+    monkeypatch.delenv("COURSE_GRADING_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert settings.workspace().root == tmp_path / "state" / "course-kit" / "grading"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    default = settings.workspace().root
+    assert default == Path.home() / ".local" / "state" / "course-kit" / "grading"
+    assert course.ROOT not in default.parents, f"the default workspace {default} is inside the checkout {course.ROOT}"
+    monkeypatch.setenv("COURSE_GRADING_DIR", str(tmp_path / "class-of-2027"))
+    assert settings.workspace().root == tmp_path / "class-of-2027"
+    directory = course.load_config().CourseDirectory
+    assert directory.submitted_directory == str(tmp_path / "class-of-2027" / "submitted")
+    assert directory.db_url == f"sqlite:///{tmp_path / 'class-of-2027' / 'gradebook.db'}"
+
+
 def test_train_gan_and_fit_are_thin_facades_over_the_one_loop():
     """Issue 41: both trainers build a step strategy and callbacks and run ``loop.run``; each stays under 40 lines."""
     import ast
