@@ -107,15 +107,26 @@ def load_definitions(notebook_id: str, names: Iterable[str], source: Source = "n
 
 
 def constant_sources(notebook_id: str, names: Iterable[str], source: Source = "notebooks") -> dict[str, str]:
-    """``{name: source text}`` of the top-level assignments ``NAME = <literal>`` of a notebook (its last one each).
+    """``{name: source text}`` of the top-level assignments ``NAME = <literal>`` of a notebook (its last one each),
+    including names unpacked from a tuple of values (``Z_DIM, BATCH_SIZE = 64, 64``).
 
-    These are the notebook's declared data (a table of training recipes, say): read, never run.
+    These are the notebook's declared data (a table of training recipes, its sizes): read, never run.
     """
     wanted, found = set(names), {}
     for text, node in _top_level_statements(notebook_id, source):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in wanted):
-            found[node.targets[0].id] = ast.get_source_segment(text, node.value)
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target, value = node.targets[0], node.value
+        if isinstance(target, ast.Name):
+            pairs = [(target, value)]
+        elif (isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts)
+              and all(isinstance(t, ast.Name) for t in target.elts)):
+            pairs = list(zip(target.elts, value.elts))
+        else:
+            continue
+        for name, element in pairs:
+            if name.id in wanted:
+                found[name.id] = ast.get_source_segment(text, element)
     missing = wanted - set(found)
     if missing:
         raise KeyError(f"{source}/{notebook_id} assigns no {sorted(missing)} at the top level of a code cell")

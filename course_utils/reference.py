@@ -52,8 +52,11 @@ def references_dir() -> Path:
 
 
 def resolved_params(config) -> dict:
-    """The configuration's parameters, with ``recipe`` set to the notebook's own recipe entry when it names one."""
+    """The configuration's parameters, with the notebook's own constants it names (``Z_DIM``, ...) and ``recipe`` set
+    to the notebook's own recipe entry when it names one: what the notebook declares, read from it, never copied."""
     params = dict(config.params)
+    if config.constants:
+        params.update(load_constants(config.notebook, config.constants))
     if config.recipe is not None:
         table, entry = config.recipe
         recipes = load_constants(config.notebook, [table])[table]
@@ -66,10 +69,11 @@ def resolved_params(config) -> dict:
 def config_definitions(config) -> dict:
     """The notebook definitions a configuration trains: given cells from the release, model answers from ``solutions/``."""
     defs = {}
+    constants = load_constants(config.notebook, config.constants) if config.constants else {}
     if config.definitions:
-        defs.update(load_definitions(config.notebook, config.definitions, constants=config.constants))
+        defs.update(load_definitions(config.notebook, config.definitions, constants=constants))
     if config.solution_definitions:
-        defs.update(load_definitions(config.notebook, config.solution_definitions, "solutions", config.constants))
+        defs.update(load_definitions(config.notebook, config.solution_definitions, "solutions", constants))
     return defs
 
 

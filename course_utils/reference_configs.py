@@ -8,13 +8,14 @@ fingerprint, so changing either (or the notebook cells it reads) makes the commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 
-# The course's trainer as a reference's fingerprint sees it: the GAN facade, the loop, its steps and callbacks.
-TRAINER = ("course_utils.training.gan", "course_utils.training.loop", "course_utils.training.steps",
-           "course_utils.training.callbacks", "course_utils.training.history")
+# The course's trainer as a reference's fingerprint sees it: the reference trainer, the GAN facade, the loop, its steps
+# and callbacks.
+TRAINER = ("course_utils.reference_trainer", "course_utils.training.gan", "course_utils.training.loop",
+           "course_utils.training.steps", "course_utils.training.callbacks", "course_utils.training.history")
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,9 @@ class ReferenceConfig:
     definitions: tuple[str, ...] = ()
     solution_definitions: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
-    constants: dict[str, Any] = field(default_factory=dict)
+    constants: tuple[str, ...] = ()  # the notebook's literal constants it reads (Z_DIM, a RECIPE): into params and definitions
     modules: tuple[str, ...] = TRAINER
     recipe: tuple[str, str] | None = None  # (table, entry): the notebook's own recipe, e.g. ("RECIPES", "DCGAN")
-
-
-def _binned(values: list[float], width: int) -> list[float]:
-    """Means over consecutive windows of ``width`` steps (a long run's loss curve, kept small)."""
-    return [sum(values[i:i + width]) / len(values[i:i + width]) for i in range(0, len(values), width)]
 
 
 def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
@@ -54,13 +50,13 @@ def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
 
     import torch
 
-    from . import seeding
+    from . import reference_trainer, seeding
     from .data import fashion_mnist_tensors, random_batches
     from .evaluation import load_eval_classifier
     from .metrics import classifier_features, classifier_probs, frechet_distance, inception_score
-    from .training import recipes, train_gan
+    from .training import recipes
 
-    recipe, width, z_dim = params["recipe"], params["width"], params["z_dim"]
+    recipe, width, z_dim = params["recipe"], params["width"], params["Z_DIM"]
     seeding.seed_everything(params["seed"])
     G = defs["Generator"](z_dim, width=width).to(device)
     D = defs["critic"](**recipe["model"], width=width).to(device)
@@ -82,33 +78,30 @@ def train_08_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
                 "frechet_distance": frechet_distance(classifier_features(classifier, samples), real_features),
                 "seconds": round(time.perf_counter() - start, 1)}
 
-    history = train_gan(G, D, random_batches(images, pieces["batch_size"], generator=torch.Generator().manual_seed(0), device=device),
-                        z_dim=z_dim, steps=steps, opt_G=recipes.optimizer_for(recipe, G.parameters()),
-                        opt_D=recipes.optimizer_for(recipe, D.parameters()), fixed_noise=fixed, eval_fn=scores,
-                        eval_every=max(1, steps // params["evals"]), desc=f"reference {params['variant']}, width {width}",
-                        **pieces)
-    G.eval()
-    samples = sample(10_000)
-    final_is = inception_score(classifier_probs(classifier, samples))
-    final_fd = frechet_distance(classifier_features(classifier, samples), classifier_features(classifier, test_images))
-    width_bins = max(1, steps // 200)
-    to_pixels = lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).flatten(1).tolist()  # noqa: E731
-    record = {"bin_steps": width_bins, "d_loss": _binned(history.d_loss, width_bins),
-              "g_loss": _binned(history.g_loss, width_bins), "evals": history.evals, "train_seconds": history.seconds,
-              "snapshots_uint8": {str(s): to_pixels(history.snapshots[s]) for s in (steps // 2, steps)}}
-    best = min(history.evals, key=lambda e: e["frechet_distance"])
-    metrics = {"final_inception_score": round(history.evals[-1]["inception_score"], 3),
-               "final_frechet_distance": round(history.evals[-1]["frechet_distance"], 2),
-               "best_frechet_distance": round(best["frechet_distance"], 2), "best_step": best["step"],
-               "final_inception_score_10k": round(final_is, 3), "final_frechet_distance_10k": round(final_fd, 2),
-               "ms_per_step": round(history.seconds / steps * 1000, 2)}
-    return {"G": G.state_dict()}, record, metrics
+    def summarise(history):
+        G.eval()
+        samples = sample(10_000)
+        final_is = inception_score(classifier_probs(classifier, samples))
+        final_fd = frechet_distance(classifier_features(classifier, samples), classifier_features(classifier, test_images))
+        best = min(history.evals, key=lambda e: e["frechet_distance"])
+        return {"final_inception_score": round(history.evals[-1]["inception_score"], 3),
+                "final_frechet_distance": round(history.evals[-1]["frechet_distance"], 2),
+                "best_frechet_distance": round(best["frechet_distance"], 2), "best_step": best["step"],
+                "final_inception_score_10k": round(final_is, 3), "final_frechet_distance_10k": round(final_fd, 2),
+                "ms_per_step": round(history.seconds / steps * 1000, 2)}
+
+    batches = random_batches(images, pieces["batch_size"], generator=torch.Generator().manual_seed(0), device=device)
+    return reference_trainer.train(reference_trainer.GanRun(G, D, batches, dict(
+        z_dim=z_dim, opt_G=recipes.optimizer_for(recipe, G.parameters()),
+        opt_D=recipes.optimizer_for(recipe, D.parameters()), fixed_noise=fixed, eval_fn=scores,
+        eval_every=max(1, steps // params["evals"]), desc=f"reference {params['variant']}, width {width}", **pieces),
+        summarise), steps)
 
 
 # Notebook 08's GANs, each with the recipe the notebook declares for it (its RECIPES table, read at training time).
 _08_RUNS = {"dcgan": "DCGAN", "sn-gan": "SN-GAN", "wgan": "WGAN", "wgan-sn": "WGAN + SN", "wgan-gp": "WGAN-GP",
             "wgan-gp-ncritic1": "WGAN-GP (1 critic step)"}
-_08_COMMON = dict(z_dim=64, seed=0, evals=20, eval_images=2000, width=32)
+_08_COMMON = dict(seed=0, evals=20, eval_images=2000, width=32)
 
 CONFIGS: dict[str, ReferenceConfig] = {}
 for _stem, _variant in _08_RUNS.items():
@@ -117,7 +110,7 @@ for _stem, _variant in _08_RUNS.items():
         name=_name, notebook="08_sn_wgan_gp", steps=200_000, train=train_08_gan, recipe=("RECIPES", _variant),
         description=f"notebook 08's {_variant} (its Generator and critic, its recipe), trained far beyond the notebook's budget",
         definitions=("Generator", "critic", "bce_d_loss", "bce_g_loss", "wgan_d_loss", "wgan_g_loss", "clip_weights_"),
-        solution_definitions=("gradient_penalty",) if "gp" in _stem else (),
+        solution_definitions=("gradient_penalty",) if "gp" in _stem else (), constants=("Z_DIM",),
         modules=(*TRAINER, "course_utils.training.recipes"), params=dict(_08_COMMON, variant=_variant))
 
 
@@ -128,13 +121,13 @@ def train_05_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
     tenth of the run (:func:`course_utils.metrics.coverage_probe`); for the seeds the notebook's budget leaves out."""
     import torch
 
-    from . import seeding
+    from . import reference_trainer, seeding
     from .data import fashion_mnist_tensors, random_batches
     from .evaluation import load_eval_classifier
     from .metrics import classifier_features, coverage_probe
-    from .training import recipes, train_gan
+    from .training import recipes
 
-    seed, z_dim = params["seed"], params["z_dim"]
+    seed, z_dim = params["seed"], params["Z_DIM"]
     recipe = dict(params["recipe"])
     model, unroll = recipe.pop("model"), recipe.pop("unroll", None)
     pieces = recipes.gan_arguments(recipe, defs)
@@ -151,22 +144,20 @@ def train_05_gan(defs: dict, params: dict, steps: int, device) -> tuple[dict, di
     D = defs["make_discriminator"](spectral_norm=model["spectral_norm"]).to(device)
     probe = coverage_probe(G, D, eval_classifier, probe_noise, classifier_features(eval_classifier, test_images[:1000]),
                            seen=images[:500], unseen=test_images[-500:])
-    history = train_gan(
-        G, D, random_batches(images, pieces["batch_size"], generator=torch.Generator().manual_seed(seed), device=device),
-        z_dim=z_dim, steps=steps, opt_G=recipes.optimizer_for(recipe, G.parameters()),
+
+    def summarise(history):
+        later = [e["classes"] for e in history.evals if e["step"] > 0]
+        end = history.evals[-1]
+        return {"final_classes_eval_cnn": end["classes"], "final_kl_eval_cnn": round(end["kl"], 3),
+                "final_frechet_distance": round(end["fd"], 1), "mean_classes_eval_cnn": round(sum(later) / len(later), 2),
+                "ms_per_step": round(history.seconds / steps * 1000, 1)}
+
+    batches = random_batches(images, pieces["batch_size"], generator=torch.Generator().manual_seed(seed), device=device)
+    return reference_trainer.train(reference_trainer.GanRun(G, D, batches, dict(
+        z_dim=z_dim, opt_G=recipes.optimizer_for(recipe, G.parameters()),
         opt_D=recipes.optimizer_for(recipe, D.parameters()), fixed_noise=fixed_noise,
-        desc=f"reference 05 {params['name']}, seed {seed}", eval_fn=probe, eval_every=steps // 10, **pieces)
-    width = max(1, steps // 200)
-    to_pixels = lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).flatten(1).tolist()  # noqa: E731
-    record = {"bin_steps": width, "d_loss": _binned(history.d_loss, width), "g_loss": _binned(history.g_loss, width),
-              "evals": history.evals, "train_seconds": history.seconds,
-              "snapshots_uint8": {str(s): to_pixels(history.snapshots[s]) for s in (steps // 2, steps)}}
-    later = [e["classes"] for e in history.evals if e["step"] > 0]
-    end = history.evals[-1]
-    metrics = {"final_classes_eval_cnn": end["classes"], "final_kl_eval_cnn": round(end["kl"], 3),
-               "final_frechet_distance": round(end["fd"], 1), "mean_classes_eval_cnn": round(sum(later) / len(later), 2),
-               "ms_per_step": round(history.seconds / steps * 1000, 1)}
-    return {"G": G.state_dict()}, record, metrics
+        desc=f"reference 05 {params['name']}, seed {seed}", eval_fn=probe, eval_every=steps // 10, **pieces),
+        summarise), steps)
 
 
 # Notebook 05's no-BN runs (its RECIPES entries): seed 0 trains in the notebook, seeds 1 and 2 here.
@@ -182,29 +173,27 @@ for _stem, _run in _05_RUNS.items():
                          "clip_"),
             # the model answer and the losses it calls, run together (the losses are given cells, the same in both)
             solution_definitions=("bce_d_loss", "bce_g_loss", "unrolled_g_step") if _stem == "unrolled" else (),
-            constants={"Z_DIM": 64}, modules=(*TRAINER, "course_utils.training.recipes",
-                                              "course_utils.metrics.coverage"),
-            params=dict(name=_run, seed=_seed, z_dim=64))
+            constants=("Z_DIM",), modules=(*TRAINER, "course_utils.training.recipes", "course_utils.metrics.coverage"),
+            params=dict(name=_run, seed=_seed))
 
 
 def train_06_cgan(defs: dict, params: dict, steps: int, device) -> tuple[dict, dict, dict]:
-    """Notebook 06's conditional GAN exactly as its ``train_model`` cell trains it (the model-answer networks and
-    one-hot labels, a matching-aware discriminator, Adam at the notebook's learning rate), for ``steps`` generator
-    steps; every ``steps // evals`` steps the evaluation classifier scores ``per_class`` samples of each requested
-    class: conditional accuracy, the worst class, Inception Score and Frechet distance against the test set."""
+    """Notebook 06's conditional GAN exactly as its ``train`` cell trains it (the model-answer networks and one-hot
+    labels, its losses, its matching-aware discriminator's wrong labels, its ``RECIPE`` and sizes), for ``steps``
+    generator steps; every ``steps // evals`` steps the evaluation classifier scores ``per_class`` samples of each
+    requested class: conditional accuracy, the worst class, Inception Score and Frechet distance against the test set."""
     import time
 
     import numpy as np
     import torch
-    import torch.nn.functional as F
 
-    from . import seeding
+    from . import reference_trainer, seeding
     from .data import fashion_mnist_tensors, random_batches
     from .evaluation import load_eval_classifier
     from .metrics import classifier_features, classifier_probs, frechet_distance, inception_score
-    from .training import train_gan
+    from .training import recipes
 
-    z_dim, k, batch = params["z_dim"], params["num_classes"], params["batch_size"]
+    z_dim, k, batch = params["Z_DIM"], params["NUM_CLASSES"], params["BATCH_SIZE"]
     one_hot = defs["one_hot"]
     images, labels = fashion_mnist_tensors(train=True)
     test_images, test_labels = fashion_mnist_tensors(train=False)
@@ -215,18 +204,6 @@ def train_06_cgan(defs: dict, params: dict, steps: int, device) -> tuple[dict, d
     seeding.seed_everything(params["seed"])
     G = defs["ConditionalGenerator"](z_dim, k).to(device)
     D = defs["ConditionalDiscriminator"](k).to(device)
-    make_opt = lambda p: torch.optim.Adam(p, lr=params["lr"], betas=(0.5, 0.999))  # noqa: E731
-
-    def d_loss(real_scores, fake_scores):
-        return (F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores))
-                + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores)))
-
-    def g_loss(fake_scores):
-        return F.binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
-
-    def wrong_labels(c):
-        shift = torch.randint(1, k, (len(c),), device=c.device)
-        return one_hot((c.argmax(dim=1) + shift) % k, k)
 
     def noise(n):
         return torch.randn(n, z_dim, device=device), one_hot(torch.randint(k, (n,), device=device), k)
@@ -250,33 +227,33 @@ def train_06_cgan(defs: dict, params: dict, steps: int, device) -> tuple[dict, d
                 "frechet_distance": frechet_distance(classifier_features(classifier, x), real_features),
                 "seconds": round(time.perf_counter() - start, 1)}
 
-    history = train_gan(
-        G, D, random_batches(images, batch, generator=torch.Generator().manual_seed(0), device=device,
-                             labels=one_hot(labels, k)),
-        z_dim=z_dim, steps=steps, opt_G=make_opt(G.parameters()), opt_D=make_opt(D.parameters()), d_loss=d_loss,
-        g_loss=g_loss, noise=noise, fixed_noise=(grid_z, one_hot(grid_labels, k)), mismatched=wrong_labels,
-        batch_size=batch, eval_fn=scores, eval_every=max(1, steps // params["evals"]), desc="reference 06 cGAN")
-    width = max(1, steps // 200)
-    to_pixels = lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).flatten(1).tolist()  # noqa: E731
-    record = {"bin_steps": width, "d_loss": _binned(history.d_loss, width), "g_loss": _binned(history.g_loss, width),
-              "evals": history.evals, "train_seconds": history.seconds, "real_per_class": real_per_class,
-              "snapshots_uint8": {str(s): to_pixels(history.snapshots[s]) for s in (steps // 2, steps)}}
-    last = history.evals[-1]
-    best = max(history.evals, key=lambda e: e["conditional_accuracy"])
-    metrics = {"final_conditional_accuracy": round(last["conditional_accuracy"], 4),
-               "final_worst_class_accuracy": round(last["worst_class_accuracy"], 4),
-               "final_classes_within_10_points": last["classes_within_10_points"],
-               "final_inception_score": round(last["inception_score"], 3),
-               "final_frechet_distance": round(last["frechet_distance"], 2),
-               "best_conditional_accuracy": round(best["conditional_accuracy"], 4), "best_step": best["step"],
-               "ms_per_step": round(history.seconds / steps * 1000, 2),
-               "real_accuracy_mean": round(float(np.mean(real_per_class)), 4)}
-    return {"G": G.state_dict()}, record, metrics
+    def summarise(history):
+        last = history.evals[-1]
+        best = max(history.evals, key=lambda e: e["conditional_accuracy"])
+        return {"final_conditional_accuracy": round(last["conditional_accuracy"], 4),
+                "final_worst_class_accuracy": round(last["worst_class_accuracy"], 4),
+                "final_classes_within_10_points": last["classes_within_10_points"],
+                "final_inception_score": round(last["inception_score"], 3),
+                "final_frechet_distance": round(last["frechet_distance"], 2),
+                "best_conditional_accuracy": round(best["conditional_accuracy"], 4), "best_step": best["step"],
+                "ms_per_step": round(history.seconds / steps * 1000, 2),
+                "real_accuracy_mean": round(float(np.mean(real_per_class)), 4)}
+
+    batches = random_batches(images, batch, generator=torch.Generator().manual_seed(0), device=device,
+                             labels=one_hot(labels, k))
+    return reference_trainer.train(reference_trainer.GanRun(G, D, batches, dict(
+        z_dim=z_dim, opt_G=recipes.optimizer_for(params["RECIPE"], G.parameters()),
+        opt_D=recipes.optimizer_for(params["RECIPE"], D.parameters()), d_loss=defs["d_loss"], g_loss=defs["g_loss"],
+        noise=noise, fixed_noise=(grid_z, one_hot(grid_labels, k)), mismatched=defs["wrong_labels"], batch_size=batch,
+        eval_fn=scores, eval_every=max(1, steps // params["evals"]), desc="reference 06 cGAN"),
+        summarise, record={"real_per_class": real_per_class}), steps)
 
 
 CONFIGS["06-cgan"] = ReferenceConfig(
     name="06-cgan", notebook="06_conditional_gan", steps=100_000, train=train_06_cgan,
-    description="notebook 06's conditional GAN (model-answer networks, matching-aware D, Adam 1e-3 / 0.5), "
+    description="notebook 06's conditional GAN (model-answer networks, matching-aware D, its RECIPE), "
                 "trained far beyond the notebook's budget",
-    solution_definitions=("one_hot", "ConditionalGenerator", "ConditionalDiscriminator"),
-    params=dict(seed=0, z_dim=64, num_classes=10, batch_size=64, lr=1e-3, per_class=1000, evals=20))
+    solution_definitions=("one_hot", "ConditionalGenerator", "ConditionalDiscriminator", "d_loss", "g_loss",
+                          "wrong_labels"),
+    constants=("Z_DIM", "NUM_CLASSES", "BATCH_SIZE", "RECIPE"), modules=(*TRAINER, "course_utils.training.recipes"),
+    params=dict(seed=0, per_class=1000, evals=20))

@@ -31,3 +31,13 @@ def test_unknown_names_are_a_clear_error_and_fingerprints_follow_the_text():
     text = definition_sources("08_sn_wgan_gp", ["critic"])["critic"]
     assert text.startswith("def critic(")
     assert sources_fingerprint(text) != sources_fingerprint(text + " ")
+
+
+def test_constants_are_read_from_a_tuple_assignment_and_never_run():
+    """``Z_DIM, NUM_CLASSES, BATCH_SIZE = 64, 10, 64`` declares three constants a reference run reads."""
+    from course_utils.notebook_code import load_constants
+
+    assert load_constants("06_conditional_gan", ["NUM_CLASSES", "Z_DIM", "RECIPE"]) == {
+        "NUM_CLASSES": 10, "Z_DIM": 64, "RECIPE": {"optimizer": "adam", "lr": 1e-3, "betas": (0.5, 0.999)}}
+    with pytest.raises(ValueError, match="STEPS is not a plain literal"):
+        load_constants("06_conditional_gan", ["STEPS"])

@@ -85,37 +85,67 @@ def test_changed_notebook_code_makes_the_reference_stale(tiny, monkeypatch):
     assert state == "stale" and "STALE" in message
 
 
-def test_a_changed_learning_rate_in_a_copy_of_the_notebook_makes_its_reference_stale(clean_env, monkeypatch, tmp_path):
-    """Recipes have one source: the reference reads the notebook's RECIPES table, so editing the learning rate there
+def _declared_lr(notebook: str, name: str) -> float:
+    """The learning rate a notebook declares for a reference configuration's run (its RECIPES entry or its RECIPE)."""
+    config = CONFIGS[name]
+    if config.recipe is not None:
+        table, entry = config.recipe
+        return load_constants(notebook, [table])[table][entry]["lr"]
+    return load_constants(notebook, ["RECIPE"])["RECIPE"]["lr"]
+
+
+@pytest.mark.parametrize("notebook, name, anchor, other", [
+    ("08_sn_wgan_gp", "08-dcgan", '"DCGAN": {', "08-sn-gan"),  # one entry of a RECIPES table
+    ("06_conditional_gan", "06-cgan", "RECIPE = {", None),      # a notebook's single RECIPE
+])
+def test_a_changed_learning_rate_in_a_copy_of_the_notebook_makes_its_reference_stale(clean_env, monkeypatch, tmp_path,
+                                                                                     notebook, name, anchor, other):
+    """Recipes have one source: the reference reads the notebook's recipe, so editing the learning rate there
     (in a copy of the course folder) is a change of the reference's code fingerprint, and nothing else is."""
     import shutil
 
     from course_utils import notebook_code, paths
-    from course_utils.notebook_code import load_constants
 
     copy = tmp_path / "course"
     for source in ("notebooks", "solutions"):
-        shutil.copytree(paths.repo_root() / source / "08_sn_wgan_gp", copy / source / "08_sn_wgan_gp")
+        shutil.copytree(paths.repo_root() / source / notebook, copy / source / notebook)
     monkeypatch.setattr(notebook_code, "repo_root", lambda: copy)
     monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path / "refs"))
-    config = CONFIGS["08-dcgan"]
-    assert reference.resolved_params(config)["recipe"] == load_constants("08_sn_wgan_gp", ["RECIPES"])["RECIPES"]["DCGAN"]
-    folder = tmp_path / "refs" / "08-dcgan"
+    config = CONFIGS[name]
+    params = reference.resolved_params(config)
+    assert (params.get("recipe") or params.get("RECIPE"))["lr"] == _declared_lr(notebook, name)
+    folder = tmp_path / "refs" / name
     folder.mkdir(parents=True)
     (folder / "provenance.json").write_text(json.dumps({"code_fingerprint": reference.code_fingerprint(config)}))
-    assert reference.status("08-dcgan")[0] == "ok"
-    release = copy / "notebooks" / "08_sn_wgan_gp" / "08_sn_wgan_gp.ipynb"
+    assert reference.status(name)[0] == "ok"
+    release = copy / "notebooks" / notebook / f"{notebook}.ipynb"
     nb = json.loads(release.read_text())
-    cell = next(c for c in nb["cells"] if "RECIPES = {" in "".join(c["source"]))
+    cell = next(c for c in nb["cells"] if anchor in "".join(c["source"]))
     text = "".join(cell["source"])
-    start = text.index('"DCGAN": {')
+    start = text.index(anchor)
     edited = re.sub(r'"lr": [0-9.e-]+', '"lr": 0.0123', text[start:], count=1)
     cell["source"] = text[:start] + edited
     release.write_text(json.dumps(nb))
-    assert load_constants("08_sn_wgan_gp", ["RECIPES"])["RECIPES"]["DCGAN"]["lr"] == 0.0123
-    state, message = reference.status("08-dcgan")
+    assert _declared_lr(notebook, name) == 0.0123
+    state, message = reference.status(name)
     assert state == "stale" and "STALE" in message
-    assert reference.status("08-sn-gan")[0] in ("missing", "ok")  # another GAN's recipe is unchanged
+    if other:
+        assert reference.status(other)[0] in ("missing", "ok")  # another GAN's recipe is unchanged
+
+
+def test_every_reference_configuration_trains_through_the_one_reference_trainer():
+    """The record every reference keeps (binned losses, byte snapshots) is written in one place, not per notebook."""
+    import inspect
+
+    from course_utils import reference_trainer
+
+    for name, config in CONFIGS.items():
+        source = inspect.getsource(config.train)
+        assert "reference_trainer.train(" in source and "train_gan(" not in source, name
+        assert "snapshots_uint8" not in source and "127.5" not in source, name
+        assert "course_utils.reference_trainer" in config.modules, f"{name}: its fingerprint must cover the trainer"
+    assert reference_trainer.binned([1.0, 3.0, 5.0], 2) == [2.0, 5.0]
+    assert reference_trainer.to_pixels(torch.tensor([[[-1.0, 0.0, 1.0, 2.0]]])) == [[0, 128, 255, 255]]
 
 
 def test_refingerprint_moves_only_a_stale_reference_that_the_proof_shows_bit_identical(tiny, monkeypatch, tmp_path):
