@@ -1,7 +1,7 @@
 """The graded class as data: what ``report`` and ``export`` read, from the gradebook and the grading ledger.
 
 The gradebook (nbgrader's SQLite database) is the record of points: autograded and manual, cell by cell.
-It holds only submissions that were graded; the workspace's ledger (:func:`autograder.outcomes.read_ledger`)
+It holds only submissions that were graded; the workspace's ledger (:func:`autograder.grading.outcomes.read_ledger`)
 adds the submissions that were not (with the reason) and the time each grading took. Nothing here writes.
 """
 
@@ -13,9 +13,10 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, gradebook, settings
+from . import course, settings
+from .grading import gradebook
 
-from .outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, read_ledger
+from .grading.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, read_ledger
 
 
 class ClassbookError(ValueError):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import course, release, selftest, settings
 
-from .outcomes import STATUS_ABSENT, format_table, write_csv
+from .grading.outcomes import STATUS_ABSENT, format_table, write_csv
 
 
 def _fail(message: str) -> int:
@@ -115,7 +115,7 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
         return 2
     start = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
-    from . import engine  # one path: --jobs 1 is the same grading with one slot
+    from .grading import engine  # one path: --jobs 1 is the same grading with one slot
 
     try:
         graded, notes = engine.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,

@@ -78,6 +78,24 @@ def nbgrader_api(config: Config, log_level: int = logging.WARNING):
     return api
 
 
+class ReleaseError(RuntimeError):
+    """nbgrader could not generate an assignment (a malformed solution region, for instance)."""
+
+
+def generate(assignment: str, workspace: Workspace, release_dir: Path) -> None:
+    """Run nbgrader's generate_assignment for one assignment into ``release_dir/<assignment>``.
+
+    Also registers the assignment (its source cells, hidden tests included) in the workspace's
+    gradebook, which autograding needs to restore locked and deleted cells: the release command and the grading
+    engine both call it.
+    """
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    api = nbgrader_api(workspace.config(release_dir=release_dir))
+    result = api.generate_assignment(assignment, force=True, create=True)
+    if not result["success"]:
+        raise ReleaseError(f"generate_assignment {assignment} failed:\n{result.get('error') or result.get('log')}")
+
+
 @dataclass(frozen=True)
 class CellInfo:
     """One graded cell of a source notebook."""

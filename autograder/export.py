@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import classbook, course
 
-from .outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM
+from .grading.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM
 
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 PENDING = "manual grading unfinished: autograded points only so far"

@@ -5,7 +5,7 @@ and ``run_autograder`` at its root is unpacked into ``/autograder/source``; the 
 ``/autograder/submission``; ``run_autograder`` must write ``/autograder/results/results.json``. This module builds
 that zip (:func:`build_zip`, ``python -m autograder gradescope ID``) and is what ``run_autograder`` runs
 (:func:`run`, ``python -m autograder gradescope-run``): it grades the submission through the same path as
-``python -m autograder grade`` (:func:`autograder.engine.grade_class_parallel` with one slot: preflight, the
+``python -m autograder grade`` (:func:`autograder.grading.engine.grade_class_parallel` with one slot: preflight, the
 sandboxed kernel, its limits, deleted cells restored, stderr demoted, time-outs that cost only their cell) and
 turns the outcome into Gradescope's ``results.json``.
 
@@ -282,7 +282,7 @@ def run(base: Path | None = None) -> dict:
             results = results_for(assignment, None, {}, lateness(metadata), config, "", 0.0)
             results.update(score=0.0, output=f"Not graded: {note}. Score 0.")
         else:
-            from . import engine
+            from .grading import engine
 
             with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
                 folder = Path(tmp) / "submissions" / STUDENT / assignment

@@ -80,7 +80,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Student code runs in a sandboxed kernel (autograder/sandbox.py): no network, course files hidden,
+# Student code runs in a sandboxed kernel (autograder/grading/sandbox.py): no network, course files hidden,
 # private scratch folder, resource limits. SandboxedExecute is nbgrader's Execute with that kernel.
 #
 # nbgrader counts any stderr output of a grade cell as a failure, and torch emits UserWarnings on

@@ -16,30 +16,13 @@ from pathlib import Path
 from . import course
 
 
-class ReleaseError(RuntimeError):
-    """nbgrader could not generate an assignment (a malformed solution region, for instance)."""
-
-
-def generate(assignment: str, workspace: course.Workspace, release_dir: Path) -> None:
-    """Run nbgrader's generate_assignment for one assignment into ``release_dir/<assignment>``.
-
-    Also registers the assignment (its source cells, hidden tests included) in the workspace's
-    gradebook, which autograding needs to restore locked and deleted cells.
-    """
-    workspace.root.mkdir(parents=True, exist_ok=True)
-    api = course.nbgrader_api(workspace.config(release_dir=release_dir))
-    result = api.generate_assignment(assignment, force=True, create=True)
-    if not result["success"]:
-        raise ReleaseError(f"generate_assignment {assignment} failed:\n{result.get('error') or result.get('log')}")
-
-
 def release(assignments: list[str] | None = None) -> list[Path]:
     """Regenerate ``notebooks/<id>/`` for the given (default: all) assignments."""
     written = []
     with tempfile.TemporaryDirectory(prefix="release-db-") as tmp:
         ws = course.Workspace(Path(tmp))
         for assignment in assignments or course.assignments():
-            generate(assignment, ws, course.RELEASE)
+            course.generate(assignment, ws, course.RELEASE)
             written.append(course.RELEASE / assignment / f"{assignment}.ipynb")
     return written
 
@@ -60,7 +43,7 @@ def check(assignments: list[str] | None = None) -> list[str]:
         fresh_root = Path(tmp) / "release"
         ws = course.Workspace(Path(tmp) / "ws")
         for assignment in wanted:
-            generate(assignment, ws, fresh_root)
+            course.generate(assignment, ws, fresh_root)
             fresh_dir, committed_dir = fresh_root / assignment, course.RELEASE / assignment
             if not committed_dir.is_dir():
                 problems.append(f"notebooks/{assignment}/ is missing: run `python -m autograder release`")

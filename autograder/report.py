@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import classbook, course
 
-from .outcomes import STATUS_ABSENT, STATUS_OK
+from .grading.outcomes import STATUS_ABSENT, STATUS_OK
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }

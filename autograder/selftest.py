@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import course
 
-from .outcomes import Outcome, STATUS_OK
+from .grading.outcomes import Outcome, STATUS_OK
 
 
 @dataclass
@@ -31,7 +31,7 @@ def run(assignments: list[str] | None = None, jobs: int | None = None) -> list[S
     One class of two students, "solution" and "release", graded by the one grading path
     (:func:`engine.grade_class_parallel`, ``jobs`` concurrent gradings, default one per core).
     """
-    from . import engine
+    from .grading import engine
 
     wanted = assignments or course.assignments()
     tmp = Path(tempfile.mkdtemp(prefix="selftest-"))

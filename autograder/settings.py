@@ -12,7 +12,7 @@ setting                        default   what it limits
                                          ``~/.local/state/course-kit/grading``
 kernel limits                  see       memory, processes, file size, CPU seconds of one sandboxed kernel:
 (``nbgrader_config.py``,       :class:`  ``c.SandboxedKernelManager.memory_bytes`` and so on in the course's
-``SandboxedKernelManager``)    sandbox.  configuration, else :class:`autograder.sandbox.Limits`' defaults
+``SandboxedKernelManager``)    sandbox.  configuration, else :class:`autograder.grading.sandbox.Limits`' defaults
                                Limits`
 =============================  ========  =======================================================================
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Mapping
 
 from . import course
-from .sandbox import Limits
+from .grading.sandbox import Limits
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
@@ -78,7 +78,7 @@ def workspace() -> course.Workspace:
 
 def kernel_limits() -> Limits:
     """The sandbox limits the grading kernels get: ``SandboxedKernelManager``'s values in the course configuration
-    (``nbgrader_config.py``), else the built-in ones of :class:`autograder.sandbox.Limits`."""
+    (``nbgrader_config.py``), else the built-in ones of :class:`autograder.grading.sandbox.Limits`."""
     configured = course.load_config().get("SandboxedKernelManager", {})
     default = Limits()
     return Limits(**{name: int(configured.get(name, getattr(default, name)))

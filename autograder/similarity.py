@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from . import course, preflight
+from . import course
+from .grading import preflight
 
 NOISE_T = 25  # k: shortest match that counts, in filtered characters (copydetect's default)
 GUARANTEE_T = 25  # any match at least this long is found (window = GUARANTEE_T - NOISE_T + 1)

@@ -11,7 +11,7 @@ correct answers written another way, untouched releases and partly wrong ones: a
 1. plain nbgrader: a stock course folder (nbgrader's own preprocessors, the course's cell time limit),
    ``nbgrader generate_assignment`` (not timed), then ``nbgrader autograde ID`` for each notebook, one after
    another as nbgrader does it (timed);
-2. this kit: ``autograder.engine.grade_class_parallel`` with ``--jobs`` concurrent sandboxed gradings
+2. this kit: ``autograder.grading.engine.grade_class_parallel`` with ``--jobs`` concurrent sandboxed gradings
    (default: one per core) on the default in-process Dask cluster, no feedback (nbgrader's step 1 makes none);
 3. this kit with one slot (``--jobs 1``, its serial path), whose scores the concurrent run must equal;
 4. unless ``--no-dask``: the same class on a local Dask cluster of two worker *processes*, to show the
@@ -52,7 +52,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import course, engine  # noqa: E402, gradebook
+from autograder import course  # noqa: E402
+from autograder.grading import engine  # noqa: E402
 from grading_breakdown import _children_cpu  # noqa: E402  (this folder is on sys.path: the script's own)
 
 KINDS = ("alice", "bob", "carol")  # correct (another way), blank, partly wrong

@@ -5,7 +5,7 @@
 For each notebook (default: every released one) it takes the sample submission of ``--student`` (alice: correct
 answers written another way) and, one at a time, on this machine:
 
-1. **this kit, one slot**: :func:`autograder.engine.grade_job` on a warm worker server (the serial path of a
+1. **this kit, one slot**: :func:`autograder.grading.engine.grade_job` on a warm worker server (the serial path of a
    class run: ``--jobs 1``, two CPU threads for the kernel), with feedback. The submission is graded twice and
    the second grading is measured, so the worker server's own start (nbgrader's imports, paid once per slot in a
    class run) is not counted. Wall time, and CPU seconds of the worker server and its sandboxed kernel (sampled
@@ -50,9 +50,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import course, engine, grade, gradebook, sandbox  # noqa: E402
+from autograder import course  # noqa: E402
+from autograder.grading import engine, grade, gradebook, sandbox  # noqa: E402
 
-from autograder.outcomes import STATUS_OK
+from autograder.grading.outcomes import STATUS_OK  # noqa: E402
 
 THREADS = 2  # one slot on two cores: the kernel gets both (parallel: threads = cores // jobs)
 

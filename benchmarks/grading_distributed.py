@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="report file (Markdown)")
     args = parser.parse_args(argv)
     from autograder import classbook, course
-    from autograder.outcomes import STATUS_ABSENT, STATUS_OK, read_ledger
+    from autograder.grading.outcomes import STATUS_ABSENT, STATUS_OK, read_ledger
 
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"grading-distributed-{dt.date.today()}.md"
     tmp = Path(tempfile.mkdtemp(prefix="course-kit-distributed-"))

@@ -67,7 +67,8 @@ class Sampler(threading.Thread):
 
 
 def measure(assignments: list[str] | None, jobs: int) -> dict:
-    from autograder import course, engine
+    from autograder import course
+    from autograder.grading import engine
 
     sampler = Sampler()
     sampler.start()

@@ -13,7 +13,7 @@ import nbformat
 
 from autograder import course
 
-from autograder.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM
+from autograder.grading.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "autograder" / "samples" / "submissions"

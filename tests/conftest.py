@@ -70,7 +70,8 @@ def sample_class(tmp_path_factory):
     """The whole sample class, graded once per test session, concurrently (the default engine):
     ``({(student, assignment): Outcome}, workspace, notes)``. Grading tests, the report, the exports and the
     concurrent-against-serial comparison all read it; none may change its workspace (copy it first)."""
-    from autograder import course, engine
+    from autograder import course
+    from autograder.grading import engine
 
     ws = course.Workspace(tmp_path_factory.mktemp("samples-ws"))
     outcomes, notes = engine.grade_class_parallel(SAMPLES, ws, jobs=2, progress=False)

@@ -21,8 +21,9 @@ import pytest
 
 import adversarial_class
 from adversarial_class import A, SECRET
-from autograder import course, engine, grade, sandbox
-from autograder.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, format_table
+from autograder import course
+from autograder.grading import engine, grade, sandbox
+from autograder.grading.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, format_table
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow

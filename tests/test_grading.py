@@ -17,9 +17,10 @@ import sys
 import nbformat
 import pytest
 
-from autograder import course, engine
+from autograder import course
+from autograder.grading import engine
 
-from autograder.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, STATUS_PROBLEM, read_ledger
+from autograder.grading.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, STATUS_PROBLEM, read_ledger
 from conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -153,7 +154,7 @@ def tricky_class(tmp_path_factory):
     _write(subs / "renamed" / A, "scratch.bin", b"\x00" * 1000)
     _write(subs, "README.txt", "not a student")
     ws = course.Workspace(tmp_path_factory.mktemp("tricky-ws"))
-    from autograder import engine  # the default engine; test_parallel_grading compares it with serial grading
+    from autograder.grading import engine  # the default engine; test_parallel_grading compares it with serial grading
 
     outcomes, notes = engine.grade_class_parallel(subs, ws, jobs=2, progress=False)
     return {o.student: o for o in outcomes}, notes, ws
@@ -268,6 +269,6 @@ def test_a_run_killed_midway_and_restarted_finishes_the_class(tmp_path):
 def test_the_worker_has_one_mode_and_says_how_to_use_it():
     """Issue 41: the grading worker serves job files on stdin (``--serve``); the one-shot mode is gone, and a call
     in its old form gets a usage line and exit status 2 instead of a traceback."""
-    proc = subprocess.run([sys.executable, "-m", "autograder.worker", "job.json"], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "autograder.grading.worker", "job.json"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
-    assert proc.returncode == 2 and "usage: python -m autograder.worker --serve" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "usage: python -m autograder.grading.worker --serve" in proc.stderr, proc.stderr

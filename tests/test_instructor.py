@@ -20,9 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import bundle, classbook, course, engine, export, report, similarity
+from autograder import bundle, classbook, course, export, report, similarity
+from autograder.grading import engine
 
-from autograder.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, STATUS_PROBLEM
+from autograder.grading.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, STATUS_PROBLEM
 from conftest import ROOT, SAMPLES
 
 A = "01_binary_rnn"

@@ -69,24 +69,56 @@ def test_the_kit_and_the_student_bundle_configure_without_setuptools_warnings(tm
     assert _setuptools_warnings(legacy), "the check sees the deprecated licence table"
 
 
-@pytest.mark.parametrize("folder", ["autograder", "course_utils/training"])
-def test_the_modules_of_a_package_form_no_import_cycle_and_call_no_private_helper_of_another(folder):
-    """One job per module (issue 41): the grading modules, and the training loop's, depend on one another in one
-    direction only, and none reaches into another's private names (``grade._one_line`` was such a call)."""
+def _module_imports(top: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """For every module of package ``top`` (sub-packages included): the modules of ``top`` it imports (relative or
+    absolute, at any depth of its code) and the names it imports them under."""
     import ast
 
-    package = Path(__file__).resolve().parent.parent / folder
+    root = Path(__file__).resolve().parent.parent
+    modules = {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in sorted((root / top).rglob("*.py")) if "samples" not in p.parts}
     deps: dict[str, set[str]] = {}
+    aliases: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        local: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                for alias in node.names:
+                    if f"{target}.{alias.name}" in modules:  # from package import module
+                        found.add(f"{target}.{alias.name}")
+                        local.add(alias.asname or alias.name)
+                    elif target in modules:
+                        found.add(target)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name in modules}
+        deps[name] = found - {name, package}
+        aliases[name] = local
+    return deps, aliases
+
+
+@pytest.mark.parametrize("top", ["autograder", "course_utils"])
+def test_the_modules_of_a_package_form_no_import_cycle_and_call_no_private_helper_of_another(top):
+    """One job per module (issue 41): the grading modules (engine and commands) and the course package's depend on
+    one another in one direction only, and none reaches into another's private names (``grade._one_line`` was such
+    a call). Every import counts, the ones inside functions too."""
+    import ast
+
+    deps, aliases = _module_imports(top)
+    root = Path(__file__).resolve().parent.parent
     private_calls = []
-    for path in sorted(package.glob("*.py")):
-        name, tree = path.stem, ast.parse(path.read_text())
-        siblings: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                siblings |= {a.name for a in node.names} if node.module is None else {node.module.split(".")[0]}
-        deps[name] = {s for s in siblings if (package / f"{s}.py").is_file() or (package / s).is_dir()}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in deps[name] \
+    for name in deps:
+        path = root / (name.replace(".", "/") + ".py")
+        if not path.is_file():
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases[name] \
                     and node.attr.startswith("_") and not node.attr.startswith("__"):
                 private_calls.append(f"{name}: {node.value.id}.{node.attr}")
     cycles = []
@@ -100,15 +132,28 @@ def test_the_modules_of_a_package_form_no_import_cycle_and_call_no_private_helpe
 
     for module in deps:
         visit(module, [module])
-    assert not cycles, f"import cycles among {folder} modules: {sorted(set(cycles))}"
+    assert not cycles, f"import cycles among {top} modules: {sorted(set(cycles))}"
     assert not private_calls, f"calls into another module's private names: {private_calls}"
+
+
+def test_the_grading_engine_stands_apart_from_the_commands():
+    """Issue 41: the engine (autograder/grading/) uses only the course's description and the grader's settings from
+    the package around it, never a command (cli, release, report, export, bundle, gradescope, ...)."""
+    deps, _ = _module_imports("autograder")
+    shared = {"autograder.course", "autograder.settings", "autograder.preprocessors",
+              "autograder.preprocessors.sandboxed_execute"}
+    for name, imported in deps.items():
+        if name.startswith("autograder.grading"):
+            outside = {d for d in imported if not d.startswith("autograder.grading") and d not in shared}
+            assert not outside, f"the engine module {name} imports the commands {sorted(outside)}"
 
 
 def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
     """sandbox.describe reports the limits the kernels really get (the course configuration's), not the defaults."""
     from traitlets.config import Config
 
-    from autograder import course, sandbox, settings
+    from autograder import course, settings
+    from autograder.grading import sandbox
 
     cfg = Config()
     cfg.SandboxedKernelManager.memory_bytes = 2 * 2**30

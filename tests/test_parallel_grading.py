@@ -1,6 +1,6 @@
-"""Concurrent and distributed grading (autograder/engine.py) against serial grading.
+"""Concurrent and distributed grading (autograder/grading/engine.py) against serial grading.
 
-Serial grading (:func:`autograder.engine.grade_class`) is the reference: the concurrent path must give the
+Serial grading (:func:`autograder.grading.engine.grade_class`) is the reference: the concurrent path must give the
 same scores, cell by cell, with one consistent gradebook, and must not lose a submission when a worker dies.
 """
 
@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from autograder import course, engine, gradebook
+from autograder import course
+from autograder.grading import engine, gradebook
 
-from autograder.outcomes import STATUS_OK
+from autograder.grading.outcomes import STATUS_OK
 from conftest import SAMPLES
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""SandboxedExecute: nbgrader's Execute, with every kernel started inside :mod:`autograder.sandbox`.
+"""SandboxedExecute: nbgrader's Execute, with every kernel started inside :mod:`autograder.grading.sandbox`.
 
 The kernel manager below changes three things about how a kernel is launched:
 
@@ -6,7 +6,7 @@ The kernel manager below changes three things about how a kernel is launched:
   holds the hidden tests);
 - it talks to the grader over unix sockets in a folder of its own (ZeroMQ ``ipc`` transport), since the
   sandbox has no network;
-- the command is wrapped by :func:`autograder.sandbox.wrap` (bubblewrap, resource limits, a uid of its own).
+- the command is wrapped by :func:`autograder.grading.sandbox.wrap` (bubblewrap, resource limits, a uid of its own).
 
 The policy (hidden paths, limits) comes from traitlets config, set by the grader for each run.
 """
@@ -23,7 +23,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Int, List, Unicode
 
-from .. import sandbox
+from ..grading import sandbox
 
 
 class SandboxedKernelManager(AsyncKernelManager):

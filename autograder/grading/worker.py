@@ -1,6 +1,6 @@
-"""The grading worker: ``python -m autograder.worker --serve`` grades one job file after another.
+"""The grading worker: ``python -m autograder.grading.worker --serve`` grades one job file after another.
 
-Its protocol: the parent (:class:`autograder.grade.WorkerServer`) writes one job file's path per line on stdin;
+Its protocol: the parent (:class:`autograder.grading.grade.WorkerServer`) writes one job file's path per line on stdin;
 the worker grades it, writes the job's log beside it and its verdict to the job's status file, and answers
 ``done`` on stdout. The parent waits for that answer under a wall-clock limit and kills the worker's whole
 process group when the limit is hit, so a kernel that hangs, ignores SIGINT or forks cannot stall
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import course
+from .. import course
 
 
 def configure(job: dict):
@@ -98,7 +98,7 @@ def main(argv: list[str]) -> int:
     if os.getppid() != parent:  # the parent died before the request took effect
         return 1
     if argv != ["--serve"]:
-        sys.stderr.write("usage: python -m autograder.worker --serve  (job file paths on stdin, one per line)\n")
+        sys.stderr.write("usage: python -m autograder.grading.worker --serve  (job file paths on stdin, one per line)\n")
         return 2
     return serve()
 

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import course, release
+from .. import course
 
 
 def open_gradebook(path: Path):
@@ -59,7 +59,7 @@ def seed(assignments: list[str]) -> bytes:
         with tempfile.TemporaryDirectory(prefix="seed-") as tmp:
             ws = course.Workspace(Path(tmp) / "ws")
             for assignment in assignments:
-                release.generate(assignment, ws, Path(tmp) / "release")
+                course.generate(assignment, ws, Path(tmp) / "release")
             _SEEDS[key] = ws.gradebook.read_bytes()
     return _SEEDS[key]
 

@@ -6,7 +6,7 @@ concurrent writers. So the work is split in two:
 - **jobs** (:func:`grade_job`, run by Dask workers, concurrently): each grades one student's notebook for
   one assignment in a *private* throw-away workspace (its own copy of a gradebook in which the assignment
   is already registered), through the same sandboxed path as serial grading
-  (:func:`autograder.grade.grade_submission`), and returns everything it produced as plain data: the
+  (:func:`autograder.grading.grade.grade_submission`), and returns everything it produced as plain data: the
   outcome, the gradebook rows of the submission, and the autograded notebook and feedback files;
 - **the coordinator** (:func:`grade_class_parallel`, this process) is the only writer of the real
   workspace: it merges each result into the one gradebook and the ``autograded/`` and ``feedback/``
@@ -32,7 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import course, grade, gradebook, preflight, release, sandbox, settings
+from .. import course, settings
+from . import grade, gradebook, preflight, sandbox
 
 from .outcomes import Outcome, STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, one_line, record_outcome
 
@@ -209,7 +210,7 @@ def grade_class_parallel(
     else:
         with tempfile.TemporaryDirectory(prefix="grade-release-") as tmp:
             for assignment in wanted:
-                release.generate(assignment, workspace, Path(tmp))
+                course.generate(assignment, workspace, Path(tmp))
     # a job's kernel sees neither the real gradebook and folders nor the other students' submissions
     todo = make_jobs(submissions, students, wanted, feedback, timeout, threads=max(1, cores // jobs),
                      hidden=(str(workspace.root.resolve()), str(submissions.resolve()), *hidden))

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import course
+from .. import course
 
 STATUS_OK = "graded"
 STATUS_PROBLEM = "problem"  # preflight failed, scored 0

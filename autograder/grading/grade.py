@@ -1,9 +1,9 @@
 """Grading one submission: the worker process that runs nbgrader in the sandbox, and its outcome; finding a class's
 students (:func:`discover`).
 
-:func:`grade_submission` never raises: a broken submission becomes an :class:`~autograder.outcomes.Outcome` with
+:func:`grade_submission` never raises: a broken submission becomes an :class:`~autograder.grading.outcomes.Outcome` with
 score 0 and a one-line reason. A re-grade first removes the earlier submission from the gradebook, so no stale
-score survives. Whole classes are graded by :mod:`autograder.engine`, which calls this once per submission.
+score survives. Whole classes are graded by :mod:`autograder.grading.engine`, which calls this once per submission.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import time
 import traceback
 from pathlib import Path
 
-from . import course, gradebook, preflight, sandbox, settings
+from .. import course, settings
+from . import gradebook, preflight, sandbox
 from .outcomes import STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, Outcome, one_line
 
 
@@ -60,7 +61,7 @@ def _worker_env(threads: int | None) -> dict:
 
 
 class WorkerServer:
-    """A long-lived ``python -m autograder.worker --serve`` process that grades one job after another.
+    """A long-lived ``python -m autograder.grading.worker --serve`` process that grades one job after another.
 
     Concurrent grading keeps one per slot so that the worker's imports (nbgrader, nbconvert, SQLAlchemy:
     a few seconds) are paid once per slot, not once per notebook. Each notebook still gets its own fresh
@@ -73,7 +74,7 @@ class WorkerServer:
         self.proc: subprocess.Popen | None = None
 
     def _start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", "--serve"], cwd=course.ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.worker", "--serve"], cwd=course.ROOT,
                                      env=_worker_env(self.threads), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, start_new_session=True, text=True, bufsize=1)
 
@@ -159,7 +160,7 @@ def grade_submission(
 ) -> Outcome:
     """Autograde ``folder/<assignment>.ipynb`` (the student's submission for ``assignment``). Never raises.
 
-    The notebook has passed preflight once already, where the job was made (:func:`autograder.engine.make_jobs`:
+    The notebook has passed preflight once already, where the job was made (:func:`autograder.grading.engine.make_jobs`:
     found, renamed copies accepted, parsed and validated); it is not checked again here. ``threads`` caps the CPU
     threads of the kernel (set when several gradings run at once)."""
     auto_max, manual_max = course.max_points(assignment)
