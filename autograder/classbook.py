@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, settings
+from . import course, grader_settings
 from .grading import gradebook
 
 from .grading.outcomes import LEDGER, STATUS_ABSENT, STATUS_OK, read_ledger
@@ -197,5 +197,5 @@ def failure_messages(workspace: course.Workspace, assignment: str, student: str)
 
 
 def workspace_for(path: str | Path | None) -> course.Workspace:
-    """The workspace at ``path`` (default: the instructor's, :func:`autograder.settings.workspace`)."""
-    return course.Workspace(Path(path).resolve()) if path else settings.workspace()
+    """The workspace at ``path`` (default: the instructor's, :func:`autograder.grader_settings.workspace`)."""
+    return course.Workspace(Path(path).resolve()) if path else grader_settings.workspace()

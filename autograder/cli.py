@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import course, release, selftest, settings
+from . import course, grader_settings, release, selftest
 
 from .grading.outcomes import STATUS_ABSENT, format_table, write_csv
 
@@ -137,7 +137,7 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    ws = course.Workspace(Path(args.workspace).resolve()) if args.workspace else settings.workspace()
+    ws = course.Workspace(Path(args.workspace).resolve()) if args.workspace else grader_settings.workspace()
     return _grade(Path(args.submissions).resolve(), ws, args.assignment, not args.no_feedback, args.jobs, args.scheduler)
 
 
@@ -154,10 +154,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 1
     print(f"release: notebooks/ is in sync with solutions/ ({len(course.assignments())} notebooks)")
     print(f"grading the sample submissions in {course.SAMPLES.relative_to(course.ROOT)}/ ...")
-    status = _grade(course.SAMPLES, settings.workspace(), None, True)
+    status = _grade(course.SAMPLES, grader_settings.workspace(), None, True)
     from . import report
 
-    pages = report.write(settings.workspace())
+    pages = report.write(grader_settings.workspace())
     print(f"report: {pages[0]} (open it in a browser)")
     return status
 

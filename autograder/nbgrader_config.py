@@ -10,12 +10,12 @@ Course layout (the README's "Layout" section):
     <workspace>/submitted|autograded|feedback/<student>/<id>/   working folders
     <workspace>/gradebook.db     the gradebook
 where <workspace> is the grading workspace outside the checkout (``COURSE_GRADING_DIR``, else
-``~/.local/state/course-kit/grading``: autograder/settings.py)
+``~/.local/state/course-kit/grading``: autograder/grader_settings.py)
 """
 
 from pathlib import Path
 
-from autograder.settings import current as grader_settings
+from autograder.grader_settings import current as grader_settings
 
 c = get_config()  # noqa: F821  (provided by traitlets when the file is loaded)
 
@@ -58,7 +58,7 @@ c.GenerateAssignment.preprocessors = [
 # --- executing submissions --------------------------------------------------------------------
 # Per-cell wall-clock limit. Grading runs in the fast profile (NBGRADER_EXECUTION implies it), where
 # no cell of a solution takes more than a few seconds; a cell that hangs is interrupted and scored 0.
-c.Execute.timeout = grader_settings().cell_timeout_s  # COURSE_CELL_TIMEOUT (autograder/settings.py)
+c.Execute.timeout = grader_settings().cell_timeout_s  # COURSE_CELL_TIMEOUT (autograder/grader_settings.py)
 c.Execute.interrupt_on_timeout = True
 c.Execute.execute_retries = 0
 # The kernel is thrown away after the last cell (each submission gets a fresh one in a fresh sandbox, whose

@@ -140,7 +140,7 @@ def test_the_grading_engine_stands_apart_from_the_commands():
     """Issue 41: the engine (autograder/grading/) uses only the course's description and the grader's settings from
     the package around it, never a command (cli, release, report, export, bundle, gradescope, ...)."""
     deps, _ = _module_imports("autograder")
-    shared = {"autograder.course", "autograder.settings", "autograder.preprocessors",
+    shared = {"autograder.course", "autograder.grader_settings", "autograder.preprocessors",
               "autograder.preprocessors.sandboxed_execute"}
     for name, imported in deps.items():
         if name.startswith("autograder.grading"):
@@ -152,7 +152,7 @@ def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
     """sandbox.describe reports the limits the kernels really get (the course configuration's), not the defaults."""
     from traitlets.config import Config
 
-    from autograder import course, settings
+    from autograder import course, grader_settings as settings
     from autograder.grading import sandbox
 
     cfg = Config()
@@ -171,7 +171,7 @@ def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
 def test_grading_state_lives_outside_the_checkout_unless_told_otherwise(monkeypatch, tmp_path):
     """Issue 41: the workspace (gradebook, nbgrader's folders, grades, ledger, reports) defaults to the user's state
     folder, never the source tree; COURSE_GRADING_DIR moves it; nbgrader's own configuration reads the same place."""
-    from autograder import course, settings
+    from autograder import course, grader_settings as settings
 
     monkeypatch.delenv("COURSE_GRADING_DIR", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
@@ -201,3 +201,15 @@ def test_train_gan_and_fit_are_thin_facades_over_the_one_loop():
         calls = {n.func.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         assert "run" in calls, f"{name} does not hand its run to loop.run"
         assert "training_precision" not in source, f"{name} chooses its own precision (device.loop_precision does)"
+
+
+def test_no_two_modules_of_the_kit_share_a_name():
+    """Issue 41: a module's name says which one it is (two ``parallel.py`` and two ``settings.py`` once did not)."""
+    root = Path(__file__).resolve().parent.parent
+    seen: dict[str, list[str]] = {}
+    for top in ("autograder", "course_utils", "grading_kernel"):
+        for path in (root / top).rglob("*.py"):
+            if "samples" not in path.parts and path.name not in ("__init__.py", "__main__.py"):
+                seen.setdefault(path.name, []).append(str(path.relative_to(root)))
+    shared = {name: paths for name, paths in seen.items() if len(paths) > 1}
+    assert not shared, f"modules that share a name: {shared}"

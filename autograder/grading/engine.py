@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import course, settings
+from .. import course, grader_settings
 from . import grade, gradebook, preflight, sandbox
 
 from .outcomes import Outcome, STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, one_line, record_outcome
@@ -195,13 +195,13 @@ def grade_class_parallel(
     """
     from dask.distributed import as_completed
 
-    workspace = workspace or settings.workspace()
+    workspace = workspace or grader_settings.workspace()
     workspace.root.mkdir(parents=True, exist_ok=True)
     students, wanted, notes = grade.discover(submissions, assignments)
     cores = os.cpu_count() or 1
     jobs = max(1, jobs or cores)
     use_bwrap = sandbox.bwrap_works()
-    notes.insert(0, sandbox.describe(use_bwrap, settings.kernel_limits(), settings.current()))
+    notes.insert(0, sandbox.describe(use_bwrap, grader_settings.kernel_limits(), grader_settings.current()))
     # One seed gradebook with every assignment registered (source cells, hidden tests); each job grades in a
     # private copy of it. A new workspace starts from a copy too; an existing one registers them itself.
     seed = gradebook.seed(wanted)

@@ -18,7 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import course, settings
+from .. import course, grader_settings
 from . import gradebook, preflight, sandbox
 from .outcomes import STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, Outcome, one_line
 
@@ -187,7 +187,7 @@ def grade_submission(
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
                "hidden": hidden, "readonly": readonly,
                "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap, "threads": threads}
-        limit = timeout or settings.current().notebook_timeout_s
+        limit = timeout or grader_settings.current().notebook_timeout_s
         status, problem = _run_worker(job, limit, server)
         if status is None and problem.startswith(("autograding failed", "grader process failed")):
             # an infrastructure failure of the long-lived worker (not a verdict on the notebook: kernel deaths

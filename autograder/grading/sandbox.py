@@ -188,8 +188,8 @@ def claim_uid() -> KernelUid:
 
 def describe(use_bwrap: bool, lim: Limits | None = None, timeouts=None) -> str:
     """One line for the grade report: which protection was in force, with the limits the kernels get (``lim``:
-    the configured ones, :func:`autograder.settings.kernel_limits`; default the built-in values) and, given
-    ``timeouts`` (:class:`autograder.settings.GraderSettings`), the cell and notebook time-outs in force."""
+    the configured ones, :func:`autograder.grader_settings.kernel_limits`; default the built-in values) and, given
+    ``timeouts`` (:class:`autograder.grader_settings.GraderSettings`), the cell and notebook time-outs in force."""
     lim = lim or Limits()
     procs = f"{lim.processes} processes, " if drops_privileges() else ""
     limits = (f"limits: {lim.memory_bytes // 2**30} GiB memory, {procs}{lim.file_bytes // 2**20} MiB files, "
