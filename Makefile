@@ -55,6 +55,6 @@ results-table: $(STAMP)  ## regenerate the results table in results/README.md fr
 lab: $(STAMP)  ## JupyterLab on the student release
 	env -u MPLBACKEND $(VENV)/bin/jupyter lab notebooks/  # the kernel must draw inline, not with Agg
 
-clean: $(STAMP)  ## forget the grading workspace's state ($$COURSE_GRADING_DIR, else ~/.local/state/course-kit/grading)
+clean: $(STAMP)  ## forget the grading workspace's state ($$COURSE_GRADING_DIR, else autograder/)
 	cd "$$($(PY) -c 'from autograder import settings; print(settings.current().workspace_dir)')" 2>/dev/null && \
 	  rm -rf submitted autograded feedback gradebook.db grades.csv report.txt outcomes.jsonl report similarity .scratch || true

@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="autograde a folder of submissions (SUBMISSIONS/<student>/<id>/<id>.ipynb)")
     p.add_argument("submissions")
     p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
-    p.add_argument("--workspace", help="folder for submitted/autograded/feedback/gradebook (default: $COURSE_GRADING_DIR, else ~/.local/state/course-kit/grading)")
+    p.add_argument("--workspace", help="folder for submitted/autograded/feedback/gradebook (default: $COURSE_GRADING_DIR, else autograder/)")
     p.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")
     p.add_argument("--jobs", type=int, default=None,
                    help="notebooks graded at once (default: one per CPU core; 1 grades one after another)")
@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="release check + grade the bundled sample submissions")
     p.set_defaults(func=_cmd_demo)
 
-    workspace_help = "the grading workspace (default: $COURSE_GRADING_DIR, else ~/.local/state/course-kit/grading)"
+    workspace_help = "the grading workspace (default: $COURSE_GRADING_DIR, else autograder/)"
     p = sub.add_parser("report", help="HTML grading report per assignment, written next to the grades")
     p.add_argument("ids", nargs="*", help="assignment ids (default: every graded one)")
     p.add_argument("--workspace", help=workspace_help)

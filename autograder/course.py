@@ -36,7 +36,7 @@ def assignments() -> list[str]:
 class Workspace:
     """Where one grading run keeps nbgrader's working folders and gradebook."""
 
-    root: Path  # the instructor's default is grader_settings.workspace(): outside the checkout
+    root: Path  # the instructor's: grader_settings.workspace()
 
     @property
     def submitted(self) -> Path:

@@ -6,10 +6,10 @@ setting                        default   what it limits
 ``COURSE_CELL_TIMEOUT``        120 s     one cell's run; past it the kernel is interrupted, the cell scores 0
 ``COURSE_NOTEBOOK_TIMEOUT``    600 s     one notebook's whole grading (kernel start, every cell, feedback);
                                          past it the worker and its kernel are killed, the notebook scores 0
-``COURSE_GRADING_DIR``         see       the grading workspace: nbgrader's submitted, autograded and feedback
-                               below     folders, the gradebook, the grade CSV, the ledger, the reports; outside
-                                         the source tree: ``$XDG_STATE_HOME/course-kit/grading``, else
-                                         ``~/.local/state/course-kit/grading``
+``COURSE_GRADING_DIR``         ``auto    the grading workspace: nbgrader's submitted, autograded and feedback
+                               grader/`` folders, the gradebook, the grade CSV, the ledger, the reports. The course
+                                         spec fixes ``autograder/`` (git-ignored there); point this elsewhere to
+                                         keep a class's state apart from the checkout (a folder of its own per class)
 kernel limits                  see       memory, processes, file size, CPU seconds of one sandboxed kernel:
 (``nbgrader_config.py``,       :class:`  ``c.SandboxedKernelManager.memory_bytes`` and so on in the course's
 ``SandboxedKernelManager``)    sandbox.  configuration, else :class:`autograder.grading.sandbox.Limits`' defaults
@@ -41,12 +41,10 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
-def default_workspace_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where grading keeps its state unless ``COURSE_GRADING_DIR`` says otherwise: the user's state folder (XDG),
-    never the checkout, so that a ``git clean``, a fresh clone or a second checkout leaves the gradebook alone."""
-    env = os.environ if env is None else env
-    state = Path(env["XDG_STATE_HOME"]) if env.get("XDG_STATE_HOME") else Path.home() / ".local" / "state"
-    return state / "course-kit" / "grading"
+def default_workspace_dir() -> Path:
+    """Where grading keeps its state unless ``COURSE_GRADING_DIR`` says otherwise: ``autograder/``, as the course
+    specification's layout fixes (its working folders and gradebook are git-ignored)."""
+    return course.ROOT / "autograder"
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class GraderSettings:
         grading_dir = env.get("COURSE_GRADING_DIR", "").strip()
         return cls(cell_timeout_s=_seconds(env, "COURSE_CELL_TIMEOUT", cls.cell_timeout_s),
                    notebook_timeout_s=_seconds(env, "COURSE_NOTEBOOK_TIMEOUT", cls.notebook_timeout_s),
-                   workspace_dir=Path(grading_dir).expanduser().resolve() if grading_dir else default_workspace_dir(env))
+                   workspace_dir=Path(grading_dir).expanduser().resolve() if grading_dir else default_workspace_dir())
 
 
 def current() -> GraderSettings:

@@ -9,8 +9,8 @@ Course layout (the README's "Layout" section):
     notebooks/<id>/<id>.ipynb    nbgrader's release (generated, committed)
     <workspace>/submitted|autograded|feedback/<student>/<id>/   working folders
     <workspace>/gradebook.db     the gradebook
-where <workspace> is the grading workspace outside the checkout (``COURSE_GRADING_DIR``, else
-``~/.local/state/course-kit/grading``: autograder/grader_settings.py)
+where <workspace> is the grading workspace: ``autograder/`` (git-ignored), or ``COURSE_GRADING_DIR``
+(autograder/grader_settings.py)
 """
 
 from pathlib import Path

@@ -168,18 +168,14 @@ def test_the_grade_report_states_the_configured_kernel_limits(monkeypatch):
         settings.current()
 
 
-def test_grading_state_lives_outside_the_checkout_unless_told_otherwise(monkeypatch, tmp_path):
-    """Issue 41: the workspace (gradebook, nbgrader's folders, grades, ledger, reports) defaults to the user's state
-    folder, never the source tree; COURSE_GRADING_DIR moves it; nbgrader's own configuration reads the same place."""
+def test_the_grading_workspace_is_autograder_unless_told_otherwise(monkeypatch, tmp_path):
+    """The course spec fixes autograder/ as where the gradebook and nbgrader's folders live; COURSE_GRADING_DIR moves
+    them (a folder per class, outside the checkout); nbgrader's own configuration reads the same place."""
     from autograder import course, grader_settings as settings
 
     monkeypatch.delenv("COURSE_GRADING_DIR", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    assert settings.workspace().root == tmp_path / "state" / "course-kit" / "grading"
-    monkeypatch.delenv("XDG_STATE_HOME")
-    default = settings.workspace().root
-    assert default == Path.home() / ".local" / "state" / "course-kit" / "grading"
-    assert course.ROOT not in default.parents, f"the default workspace {default} is inside the checkout {course.ROOT}"
+    assert settings.workspace().root == course.ROOT / "autograder"
+    assert course.load_config().CourseDirectory.db_url == f"sqlite:///{course.ROOT / 'autograder' / 'gradebook.db'}"
     monkeypatch.setenv("COURSE_GRADING_DIR", str(tmp_path / "class-of-2027"))
     assert settings.workspace().root == tmp_path / "class-of-2027"
     directory = course.load_config().CourseDirectory
