@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import course  # noqa: E402
-from autograder.grading import engine, grade, gradebook, sandbox  # noqa: E402
+from autograder.grading import engine, gradebook, sandbox  # noqa: E402
 
 from autograder.grading.outcomes import STATUS_OK  # noqa: E402
 
@@ -197,7 +197,7 @@ def pieces(env: dict, use_bwrap: bool) -> dict:
         for path in (scratch, sockets):
             if uid is not None:
                 os.chown(path, uid.uid, uid.uid)
-        hidden, readonly = grade.sandbox_paths(course.Workspace(Path(tmp) / "workspace"))
+        hidden, readonly = sandbox.paths_for(course.Workspace(Path(tmp) / "workspace"))
         policy = sandbox.Policy(hidden=[Path(p) for p in hidden], readonly=[Path(p) for p in readonly])
         cmd = sandbox.wrap([sys.executable, "-c", "pass"], scratch, sockets, policy, use_bwrap,
                            uid=uid.uid if uid else sandbox.NOBODY)

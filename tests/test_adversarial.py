@@ -9,7 +9,6 @@ The class uses notebook 01 (quick to grade); the hostile code is appended to a s
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import threading
@@ -22,7 +21,7 @@ import pytest
 import adversarial_class
 from adversarial_class import A, SECRET
 from autograder import course
-from autograder.grading import engine, grade, sandbox
+from autograder.grading import engine, sandbox
 from autograder.grading.outcomes import STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, format_table
 from conftest import ROOT
 
@@ -237,7 +236,7 @@ async def _fork_bomb_kernel(workspace: Path):
     scratch.chmod(0o711)
     # without the read-only .venv a checkout under /tmp has no python in the kernel's private /tmp (the cause
     # of "Kernel died before replying to kernel_info" in clean clones)
-    hidden, readonly = grade.sandbox_paths(course.Workspace(workspace))
+    hidden, readonly = sandbox.paths_for(course.Workspace(workspace))
     km = SandboxedKernelManager(kernel_name="python3", use_bwrap=sandbox.bwrap_works(), scratch_root=str(scratch),
                                 hidden_paths=hidden, readonly_paths=readonly)
     await km.start_kernel()

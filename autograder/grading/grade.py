@@ -23,36 +23,6 @@ from . import gradebook, preflight, sandbox
 from .outcomes import STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, Outcome, one_line
 
 
-def sandbox_paths(workspace: course.Workspace, extra_hidden: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:
-    """(hidden, read-only) paths for the kernels of a grading run."""
-    hidden = [course.SOLUTIONS, course.ROOT / "autograder", course.ROOT / ".git", workspace.root, *extra_hidden]
-    from course_utils.paths import data_root
-
-    readonly = [data_root(), course.ROOT / "course_utils", course.ROOT / "grading_kernel", course.ROOT / ".venv",
-                *_interpreter_paths()]
-    return [str(p) for p in hidden], [str(p) for p in readonly]
-
-
-def _interpreter_paths() -> list[Path]:
-    """What the kernel's interpreter needs wherever it lives: its environment (``sys.prefix``) and the folders its
-    installed finders map the course's packages to (an editable install; these may differ from ``course.ROOT``, as in
-    the Gradescope emulation, where the kit's own environment grades an unpacked zip)."""
-    import importlib.machinery
-
-    paths = [Path(sys.prefix)]
-    for finder in sys.meta_path:
-        if finder is importlib.machinery.PathFinder or not hasattr(finder, "find_spec"):
-            continue
-        for name in ("course_utils", "grading_kernel"):
-            try:
-                spec = finder.find_spec(name, None)
-            except Exception:  # a finder that cannot answer for a top-level name
-                continue
-            if spec is not None and spec.origin:
-                paths.append(Path(spec.origin).parent)
-    return paths
-
-
 def _worker_env(threads: int | None) -> dict:
     env = dict(os.environ)
     if threads:  # concurrent gradings share the cores: cap each kernel's torch / BLAS threads
@@ -183,7 +153,7 @@ def grade_submission(
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook, target / f"{assignment}.ipynb")
 
-        hidden, readonly = sandbox_paths(workspace, (folder.resolve().parent.parent, *extra_hidden))
+        hidden, readonly = sandbox.paths_for(workspace, (folder.resolve().parent.parent, *extra_hidden))
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,
                "hidden": hidden, "readonly": readonly,
                "use_bwrap": sandbox.bwrap_works() if use_bwrap is None else use_bwrap, "threads": threads}

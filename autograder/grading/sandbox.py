@@ -22,13 +22,17 @@ transport) in a folder bound into the sandbox, since it has no network at all.
 from __future__ import annotations
 
 import fcntl
+import importlib.machinery
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .. import course
 
 NOBODY = 65534
 # Kernels run as uids from this range, one each (no /etc/passwd entry needed; none is a system user's).
@@ -267,3 +271,31 @@ def wrap(cmd: list[str], scratch: Path, sockets: Path, policy: Policy, use_bwrap
         args += ["--setenv", key, value]
     args += ["--chdir", str(scratch.resolve()), "--"]
     return prefix + args + inner
+
+
+def paths_for(workspace: course.Workspace, extra_hidden: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:
+    """(hidden, read-only) paths for the kernels of a grading run: the sandbox's path policy, in one place."""
+    hidden = [course.SOLUTIONS, course.ROOT / "autograder", course.ROOT / ".git", workspace.root, *extra_hidden]
+    from course_utils.paths import data_root
+
+    readonly = [data_root(), course.ROOT / "course_utils", course.ROOT / "grading_kernel", course.ROOT / ".venv",
+                *_interpreter_paths()]
+    return [str(p) for p in hidden], [str(p) for p in readonly]
+
+
+def _interpreter_paths() -> list[Path]:
+    """What the kernel's interpreter needs wherever it lives: its environment (``sys.prefix``) and the folders its
+    installed finders map the course's packages to (an editable install; these may differ from ``course.ROOT``, as in
+    the Gradescope emulation, where the kit's own environment grades an unpacked zip)."""
+    paths = [Path(sys.prefix)]
+    for finder in sys.meta_path:
+        if finder is importlib.machinery.PathFinder or not hasattr(finder, "find_spec"):
+            continue
+        for name in ("course_utils", "grading_kernel"):
+            try:
+                spec = finder.find_spec(name, None)
+            except Exception:  # a finder that cannot answer for a top-level name
+                continue
+            if spec is not None and spec.origin:
+                paths.append(Path(spec.origin).parent)
+    return paths
