@@ -16,6 +16,7 @@
                                    the Gradescope autograder zip of one assignment (upload it as is)
     gradescope-run                 what the zip's run_autograder runs: grade /autograder/submission
     gradescope-prefetch            what the zip's setup.sh runs: fetch the data the assignment loads
+    gradescope-secure              what the zip's setup.sh runs last: the grader's files readable by root only
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _grade(submissions: Path, workspace: course.Workspace, ids: list[str] | None
     try:
         graded, notes = engine.grade_class_parallel(submissions, workspace, ids, feedback=feedback, jobs=jobs,
                                                     scheduler=scheduler)
-    except ValueError as exc:  # an unknown assignment id
+    except (ValueError, engine.SandboxExposed) as exc:  # an unknown assignment id; a sandbox that would expose
         return _fail(str(exc))
     csv_path = workspace.root / "grades.csv"
     write_csv(graded, csv_path)
@@ -167,7 +168,8 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
 
     try:
         path = gradescope.build_zip(args.id, Path(args.output) if args.output else None,
-                                    args.late_penalty_per_day, args.late_penalty_max)
+                                    args.late_penalty_per_day, args.late_penalty_max, args.gradescope_timeout,
+                                    with_data=args.with_data)
     except (ValueError, OSError) as exc:
         return _fail(str(exc))
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): upload it as the programming assignment's autograder "
@@ -186,7 +188,22 @@ def _cmd_gradescope_run(args: argparse.Namespace) -> int:
 def _cmd_gradescope_prefetch(args: argparse.Namespace) -> int:
     from . import gradescope
 
-    print("data ready:", ", ".join(gradescope.prefetch()) or "none needed")
+    from course_utils.data import DataUnavailable
+
+    try:
+        print("data ready:", ", ".join(gradescope.prefetch()) or "none needed")
+    except DataUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1  # the image is useless without the data: the build must fail, with the reason above
+    return 0
+
+
+def _cmd_gradescope_secure(args: argparse.Namespace) -> int:
+    from . import gradescope
+
+    changed = gradescope.secure()
+    print(f"grader's files readable by root only ({len(changed)} modes changed): "
+          + ", ".join(gradescope.SECRETS))
     return 0
 
 
@@ -250,11 +267,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--late-penalty-per-day", type=float, default=0.0,
                    help="fraction of the score taken per started day after the due date (default 0: none)")
     p.add_argument("--late-penalty-max", type=float, default=1.0, help="largest fraction taken (default 1)")
+    p.add_argument("--gradescope-timeout", type=int, default=600,
+                   help="the autograder time-out set on Gradescope, in seconds (default 600, Gradescope's default); "
+                        "the kit stops a notebook 90 s before it")
+    p.add_argument("--with-data", action="store_true",
+                   help="put the data the notebook loads into the zip (images built without a network)")
     p.set_defaults(func=_cmd_gradescope)
     p = sub.add_parser("gradescope-run", help="(in the Gradescope container) grade the submission")
     p.set_defaults(func=_cmd_gradescope_run)
     p = sub.add_parser("gradescope-prefetch", help="(in the Gradescope container, from setup.sh) fetch the data")
     p.set_defaults(func=_cmd_gradescope_prefetch)
+    p = sub.add_parser("gradescope-secure", help="(in the Gradescope container, from setup.sh) make the grader's "
+                                                 "files readable by root only")
+    p.set_defaults(func=_cmd_gradescope_secure)
     return parser
 
 

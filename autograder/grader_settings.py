@@ -10,6 +10,10 @@ setting                        default   what it limits
                                grader/`` folders, the gradebook, the grade CSV, the ledger, the reports. The course
                                          spec fixes ``autograder/`` (git-ignored there); point this elsewhere to
                                          keep a class's state apart from the checkout (a folder of its own per class)
+``COURSE_GRADE_EXPOSED``       unset     ``1``: grade even where the sandbox cannot hide the solutions from student
+                                         code (no working bubblewrap, and a hidden path the kernel's uid can read:
+                                         :func:`autograder.grading.sandbox.exposed`). Without it such a run refuses
+                                         to start and says which path is exposed. Never for feedback students see
 kernel limits                  see       memory, processes, file size, CPU seconds of one sandboxed kernel:
 (``nbgrader_config.py``,       :class:`  ``c.SandboxedKernelManager.memory_bytes`` and so on in the course's
 ``SandboxedKernelManager``)    sandbox.  configuration, else :class:`autograder.grading.sandbox.Limits`' defaults
@@ -54,6 +58,7 @@ class GraderSettings:
     cell_timeout_s: int = 120
     notebook_timeout_s: int = 600
     workspace_dir: Path = field(default_factory=default_workspace_dir)
+    grade_exposed: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "GraderSettings":
@@ -61,7 +66,8 @@ class GraderSettings:
         grading_dir = env.get("COURSE_GRADING_DIR", "").strip()
         return cls(cell_timeout_s=_seconds(env, "COURSE_CELL_TIMEOUT", cls.cell_timeout_s),
                    notebook_timeout_s=_seconds(env, "COURSE_NOTEBOOK_TIMEOUT", cls.notebook_timeout_s),
-                   workspace_dir=Path(grading_dir).expanduser().resolve() if grading_dir else default_workspace_dir())
+                   workspace_dir=Path(grading_dir).expanduser().resolve() if grading_dir else default_workspace_dir(),
+                   grade_exposed=env.get("COURSE_GRADE_EXPOSED", "").strip() == "1")
 
 
 def current() -> GraderSettings:

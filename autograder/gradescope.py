@@ -38,24 +38,36 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from . import course
+from . import course, grader_settings
 
 CONFIG = "gradescope.json"
 STUDENT = "submission"  # the student's folder name inside the private grading workspace
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, when it builds the autograder image (Ubuntu base image, as root, with a network).
-# It installs the course environment (the pins of pyproject.toml), bubblewrap (the grading sandbox) and the data the
-# notebook needs, so that grading itself downloads nothing. With COURSE_PYTHON set to an interpreter that already
-# has the environment (the kit's end-to-end test, offline), the apt and pip steps are skipped.
+# Gradescope runs this once, when it builds the autograder image (an Ubuntu image, as root, with a network).
+# It installs a Python the kit supports (>= 3.11), the course environment (the pins of pyproject.toml, torch from
+# PyTorch's CPU wheel index: grading needs no CUDA), bubblewrap (the grading sandbox) and the data the notebook
+# needs, so that grading itself downloads nothing; then it makes the solutions and the grader's files readable by
+# root only (the student's code never runs as root). With COURSE_PYTHON set to an interpreter that already has the
+# environment (the kit's end-to-end test, offline), the apt and pip steps are skipped.
 set -euo pipefail
 SOURCE="${GRADESCOPE_ROOT:-/autograder}/source"
 if [ -z "${COURSE_PYTHON:-}" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq python3 python3-venv python3-pip bubblewrap >/dev/null
-  python3 -m venv "$SOURCE/.venv"
+  PY=python3
+  if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    # Ubuntu 22.04's python3 is 3.10; its archive (universe) has python3.11
+    apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+    PY=python3.11
+  fi
+  "$PY" -m venv "$SOURCE/.venv"
   "$SOURCE/.venv/bin/python" -m pip install --quiet --upgrade pip
+  PINS=$(grep -oE '"(torch|torchvision)==[^";]+' "$SOURCE/pyproject.toml" | tr -d '"')
+  # shellcheck disable=SC2086
+  "$SOURCE/.venv/bin/python" -m pip install --quiet --index-url "${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}" $PINS \
+    || echo "note: PyTorch's CPU wheel index could not be reached; torch comes from PyPI (with CUDA libraries, about 5 GB more)"
   "$SOURCE/.venv/bin/python" -m pip install --quiet -e "$SOURCE"
   COURSE_PYTHON="$SOURCE/.venv/bin/python"
 fi
@@ -64,10 +76,12 @@ export COURSE_DATA_DIR="${COURSE_DATA_DIR:-$SOURCE/data}"
 echo "$COURSE_DATA_DIR" > "$SOURCE/.data_dir"
 cd "$SOURCE"
 "$COURSE_PYTHON" -m autograder gradescope-prefetch
+"$COURSE_PYTHON" -m autograder gradescope-secure
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission; it writes $GRADESCOPE_ROOT/results/results.json and never fails.
+# Gradescope runs this for every submission (as root); it writes $GRADESCOPE_ROOT/results/results.json and never
+# fails.
 SOURCE="${GRADESCOPE_ROOT:-/autograder}/source"
 export COURSE_DATA_DIR="$(cat "$SOURCE/.data_dir" 2>/dev/null || echo "$SOURCE/data")"
 export COURSE_PROFILE=fast
@@ -87,16 +101,35 @@ def root() -> Path:
 
 
 # ------------------------------------------------------------------------------------------------ the zip
+GRADESCOPE_TIMEOUT_S = 600  # Gradescope's default autograder time-out (Configure Autograder > Advanced settings)
+MARGIN_S = 90  # what one grading needs around the notebook: the engine, the worker's imports, the seed gradebook
+
+
+def notebook_limit(gradescope_timeout_s: int) -> int:
+    """The kit's limit for the whole notebook under Gradescope's time-out: below it, so that a slow notebook is
+    reported by the kit (0 points and the reason) instead of Gradescope's bare "autograder timed out"."""
+    return max(60, gradescope_timeout_s - MARGIN_S)
+
+
 def build_zip(assignment: str, output: Path | None = None, late_penalty_per_day: float = 0.0,
-              late_penalty_max: float = 1.0) -> Path:
-    """Write the autograder zip of ``assignment`` (default ``gradescope-<id>.zip`` in the current folder)."""
+              late_penalty_max: float = 1.0, gradescope_timeout_s: int = GRADESCOPE_TIMEOUT_S,
+              with_data: bool = False) -> Path:
+    """Write the autograder zip of ``assignment`` (default ``gradescope-<id>.zip`` in the current folder).
+
+    ``gradescope_timeout_s``: the time-out set on Gradescope (the notebook limit is :func:`notebook_limit` of
+    it); ``with_data``: put the data the notebook loads (from the data root) into the zip, for images built
+    without access to the data's download sites."""
     if assignment not in course.assignments():
         raise ValueError(f"unknown assignment {assignment!r}; known: {course.assignments()}")
     if not (0 <= late_penalty_per_day <= 1 and 0 <= late_penalty_max <= 1):
         raise ValueError("late penalties are fractions of the score, between 0 and 1")
+    if not 120 <= gradescope_timeout_s <= 6 * 3600:
+        raise ValueError(f"Gradescope's time-out is a number of seconds between 120 and 21600, got {gradescope_timeout_s}")
     output = Path(output or f"gradescope-{assignment}.zip")
     config = {"assignment": assignment, "late_penalty_per_day": late_penalty_per_day,
-              "late_penalty_max": late_penalty_max}
+              "late_penalty_max": late_penalty_max, "gradescope_timeout_s": gradescope_timeout_s,
+              "notebook_timeout_s": notebook_limit(gradescope_timeout_s)}
+    data = _data_files(assignment) if with_data else []
 
     def executable(zf: zipfile.ZipFile, name: str, text: str) -> None:
         info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
@@ -113,7 +146,24 @@ def build_zip(assignment: str, output: Path | None = None, late_penalty_per_day:
                 zf.write(course.ROOT / name, name)
         for path in _files_to_ship(assignment):
             zf.write(path, path.relative_to(course.ROOT).as_posix())
+        for path, name in data:
+            zf.write(path, name)
     return output
+
+
+def _data_files(assignment: str) -> list[tuple[Path, str]]:
+    """(file, name in the zip) of the data ``assignment`` loads, from the data root; ValueError when absent."""
+    from course_utils.paths import data_root
+
+    root = data_root()
+    folders = {"fashion_mnist": root / "FashionMNIST" / "raw", "imdb": root / "aclImdb"}
+    files = []
+    for name in _DATA.get(assignment, ()):
+        folder = folders[name]
+        if not folder.is_dir():
+            raise ValueError(f"--with-data: {folder} is missing; fetch the data first (COURSE_DATA_DIR names the data root)")
+        files += [(p, "data/" + p.relative_to(root).as_posix()) for p in sorted(folder.rglob("*")) if p.is_file()]
+    return files
 
 
 def _files_to_ship(assignment: str) -> list[Path]:
@@ -139,16 +189,49 @@ def prefetch() -> list[str]:
     from course_utils.data.fashion_mnist import fashion_mnist
     from course_utils.data.imdb import imdb_folder
 
+    from course_utils.data import DataUnavailable
+
     assignment = _config()["assignment"]
     done = []
     for name in _DATA.get(assignment, ()):
-        if name == "fashion_mnist":
-            fashion_mnist(train=True, download=True)
-            fashion_mnist(train=False, download=True)
-        elif name == "imdb":
-            imdb_folder(download=True)
+        try:
+            if name == "fashion_mnist":
+                fashion_mnist(train=True, download=True)
+                fashion_mnist(train=False, download=True)
+            elif name == "imdb":
+                imdb_folder(download=True)
+        except DataUnavailable as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise DataUnavailable(
+                f"{assignment} needs the {name} data and the image could not get it ({first}). Build the zip with "
+                f"the data inside it instead: python -m autograder gradescope {assignment} --with-data") from exc
         done.append(name)
     return done
+
+
+# The grader's files that student code must not read when bubblewrap cannot hide them (relative to the source
+# folder), made root-only by setup.sh; the submission's own files are made root-only by :func:`run`.
+SECRETS = ("solutions", "autograder", CONFIG, ".git")
+PER_SUBMISSION = ("submission_metadata.json", "submission", "results")
+
+
+def secure(source: Path | None = None) -> list[str]:
+    """Make :data:`SECRETS` readable by their owner only (``go-rwx``, recursively); returns what it changed. Run by
+    ``setup.sh`` as root. The grader, root, still reads everything; a kernel's uid, never root, reads none of it."""
+    source = Path(source or course.ROOT)
+    changed = []
+    for name in SECRETS:
+        top = source / name
+        if not top.exists():
+            continue
+        for path in [top, *(top.rglob("*") if top.is_dir() else [])]:
+            if path.is_symlink():
+                continue
+            mode = path.stat().st_mode & 0o7777
+            if mode & 0o077:
+                path.chmod(mode & ~0o077)
+                changed.append(str(path))
+    return changed
 
 
 def _config() -> dict:
@@ -191,27 +274,36 @@ def late_factor(days_late: float, per_day: float, cap: float) -> float:
     return 1.0 - min(cap, per_day * math.ceil(days_late)) if days_late > 0 else 1.0
 
 
-def cell_messages(notebook: Path) -> dict[str, str]:
-    """What a student may read of each failing grade cell: the error as the kit's HTML feedback shows it (hidden
-    tests' code and tracebacks quoting it removed by :class:`HideHiddenTests`)."""
+def cell_messages(notebook: Path) -> tuple[dict[str, str], list[str]]:
+    """What a student may read of each failing grade cell (the error as the kit's HTML feedback shows it: hidden
+    tests' code and tracebacks quoting it removed by :class:`HideHiddenTests`), and one line for each cell that
+    was interrupted at the cell time limit (nbclient interrupts it: its error is a ``KeyboardInterrupt``)."""
     import nbformat
 
     from .preprocessors.hide_hidden_tests import ANSI, HideHiddenTests
 
     nb = nbformat.read(notebook, as_version=4)
     nb, _ = HideHiddenTests(enforce_metadata=False).preprocess(nb, {})
-    messages = {}
+    messages, interrupted = {}, []
+    code_cells = 0
     for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        code_cells += 1
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if gid and errors:
             messages[gid] = "\n".join(ANSI.sub("", line) for e in errors for line in e.get("traceback", [])).strip()
-    return messages
+        if any(e.get("ename") == "KeyboardInterrupt" for e in errors):
+            first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")[:60]
+            interrupted.append(f"code cell {code_cells}" + (f" ({gid})" if gid else "") + (f", starting {first!r}" if first else ""))
+    return messages, interrupted
 
 
 def results_for(assignment: str, outcome, messages: dict[str, str], days_late: float, config: dict,
-                note: str, seconds: float) -> dict:
-    """Gradescope's ``results.json`` for one graded (or ungradable) submission."""
+                note: str, seconds: float, interrupted: list[str] | None = None, sandbox_line: str = "") -> dict:
+    """Gradescope's ``results.json`` for one graded (or ungradable) submission. ``interrupted``: the cells stopped
+    at the cell time limit; ``sandbox_line``: which sandbox ran the student's code."""
     from .classbook import test_cells
 
     hidden = {cell.grade_id for cell in test_cells(assignment) if cell.hidden}
@@ -244,9 +336,14 @@ def results_for(assignment: str, outcome, messages: dict[str, str], days_late: f
         lines = [f"Not graded: {outcome.reason or outcome.status}. Score 0."]
     if note:
         lines.append(note[0].upper() + note[1:] + ".")
-    if days_late > 0:
+    for cell in interrupted or []:
+        lines.append(f"Interrupted at the {grader_settings.current().cell_timeout_s} s cell time limit: {cell}; "
+                     "it scored nothing and the cells after it ran without what it should have made.")
+    if days_late > 0 and graded:
         lines.append(f"Submitted {days_late:.2f} days after the due date"
                      + (f": late penalty {100 * (1 - factor):.0f} % of the score." if factor < 1 else " (no late penalty)."))
+    if sandbox_line:
+        lines.append(sandbox_line)
     return {"score": round(raw * factor, 4), "execution_time": int(round(seconds)), "output": "\n".join(lines),
             "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
@@ -264,6 +361,28 @@ def _write(results: dict, where: Path) -> None:
     tmp.replace(where / "results.json")
 
 
+def _protect_submission(base: Path) -> None:
+    """The files Gradescope put there for this submission (its metadata, the upload, the results folder) readable
+    and writable by their owner, root, only: the kernel never runs as root."""
+    for name in PER_SUBMISSION:
+        path = base / name
+        if not path.exists() or path.is_symlink():
+            continue
+        mode = path.stat().st_mode & 0o7777
+        path.chmod(mode & ~0o077)
+
+
+def sandbox_summary(notes: list[str]) -> str:
+    """The student-facing line on which sandbox ran their code, from the engine's first note."""
+    line = next((n for n in notes if n.startswith("sandbox:")), "")
+    if not line:
+        return ""
+    if "FALLBACK" in line:
+        return ("Sandbox: bubblewrap could not run in this container, so your code ran as an unprivileged user of its "
+                "own, under resource limits, without network isolation; the grader's files are readable by root only.")
+    return "Sandbox: bubblewrap (no network, read-only file system, the grader's files hidden), resource limits."
+
+
 def run(base: Path | None = None) -> dict:
     """Grade the submission in ``base/submission`` and write ``base/results/results.json``. Never raises: an
     internal failure becomes a 0 with its reason (Gradescope would otherwise show "Autograder failed")."""
@@ -272,32 +391,43 @@ def run(base: Path | None = None) -> dict:
     try:
         config = _config()
         assignment = config["assignment"]
+        _protect_submission(base)
         try:
             metadata = json.loads((base / "submission_metadata.json").read_text())
         except (OSError, ValueError):
             metadata = {}
         notebook, note = find_submission(base / "submission", assignment)
-        outcome, messages = None, {}
         if notebook is None:
             results = results_for(assignment, None, {}, lateness(metadata), config, "", 0.0)
             results.update(score=0.0, output=f"Not graded: {note}. Score 0.")
         else:
             from .grading import engine
 
+            messages, interrupted = {}, []
             with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
                 folder = Path(tmp) / "submissions" / STUDENT / assignment
                 folder.mkdir(parents=True)
                 shutil.copyfile(notebook, folder / f"{assignment}.ipynb")
                 workspace = course.Workspace(Path(tmp) / "workspace")
-                graded, _ = engine.grade_class_parallel(
-                    folder.parent.parent, workspace, [assignment], feedback=False, jobs=1, progress=False,
-                    hidden=(str(base / "results"), str(base / "submission_metadata.json")))
-                outcome = graded[0]
-                graded = workspace.autograded / STUDENT / assignment / f"{assignment}.ipynb"
-                if graded.is_file():
-                    messages = cell_messages(graded)
-            results = results_for(assignment, outcome, messages, lateness(metadata), config, note,
-                                  time.perf_counter() - start)
+                try:
+                    graded, notes = engine.grade_class_parallel(
+                        folder.parent.parent, workspace, [assignment], feedback=False, jobs=1, progress=False,
+                        timeout=config.get("notebook_timeout_s") or notebook_limit(GRADESCOPE_TIMEOUT_S),
+                        hidden=tuple(str(base / name) for name in PER_SUBMISSION))
+                except engine.SandboxExposed as exc:
+                    print(f"refused: {exc}")
+                    results = failed_results("the autograder refused to run your code, because its sandbox could "
+                                             "not hide the grader's files on this image; your instructor must fix "
+                                             f"the autograder's setup ({exc})", time.perf_counter() - start)
+                    graded, notes = None, []
+                if graded is not None:
+                    outcome = graded[0]
+                    path = workspace.autograded / STUDENT / assignment / f"{assignment}.ipynb"
+                    if outcome.status == "graded" and path.is_file():
+                        messages, interrupted = cell_messages(path)
+                    print("\n".join(notes))  # the log Gradescope keeps (stdout, hidden from the student)
+                    results = results_for(assignment, outcome, messages, lateness(metadata), config, note,
+                                          time.perf_counter() - start, interrupted, sandbox_summary(notes))
     except Exception as exc:  # noqa: BLE001 - a crashed autograder is the one outcome Gradescope must never see
         text = str(exc).strip().splitlines()
         results = failed_results(f"internal error of the autograder ({type(exc).__name__}: {text[-1] if text else ''})",

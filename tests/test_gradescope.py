@@ -56,36 +56,78 @@ def _validated(path: Path) -> dict:
     return results
 
 
+GRADESCOPE = Path("/autograder")
+MARKER = ".course-kit-test"  # a /autograder this suite made (and may remove); any other is left alone
+
+
+def _real_root_or_skip() -> Path:
+    """Gradescope's own root, ``/autograder``: outside ``/tmp`` (which the sandbox mounts empty), owned by root,
+    as the grader sees it there. The end-to-end tests need root (as on Gradescope, and in CI)."""
+    if os.geteuid() != 0:
+        pytest.skip("the Gradescope tests run as root in a real /autograder, as Gradescope does")
+    if GRADESCOPE.exists() and not (GRADESCOPE / MARKER).exists():
+        pytest.skip("/autograder exists and was not made by this suite")
+    return GRADESCOPE
+
+
+# How a container without CAP_SYS_ADMIN (Docker's default) fails bubblewrap: "Creating new namespace failed:
+# Operation not permitted". run_autograder runs with that capability dropped from its bounding set, as root.
+WITHOUT_CAP_SYS_ADMIN = ["setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin", "--"]
+
+
 class Emulated:
-    """One assignment's zip unpacked into a folder laid out as Gradescope's ``/autograder``, set up once."""
+    """One assignment's zip unpacked into ``/autograder/source`` as Gradescope does, and set up once.
 
-    def __init__(self, base: Path, assignment: str, **penalty: float):
-        self.base, self.assignment = base, assignment
-        zip_path = gradescope.build_zip(assignment, base / "autograder.zip", **penalty)
-        (base / "source").mkdir(parents=True)
-        with zipfile.ZipFile(zip_path) as zf:
-            zf.extractall(base / "source")
-        for name in ("setup.sh", "run_autograder"):  # zipfile does not restore modes; Gradescope's unzip does
-            (base / "source" / name).chmod(0o755)
-        self.env = {**os.environ, "GRADESCOPE_ROOT": str(base), "COURSE_PYTHON": sys.executable}
-        subprocess.run(["bash", str(base / "source" / "setup.sh")], env=self.env, check=True, capture_output=True,
-                       text=True, timeout=300)
+    Each assignment's root replaces the last one's (there is one ``/autograder``): :meth:`grade` sets its own up
+    again when another assignment's took its place."""
 
-    def grade(self, files: dict[str, bytes], metadata: dict | None = None) -> dict:
-        """Put ``files`` into ``submission/``, run ``run_autograder``; the validated ``results.json``."""
+    def __init__(self, assignment: str, work: Path, **penalty):
+        self.base, self.assignment, self.work, self.penalty = _real_root_or_skip(), assignment, work, penalty
+        self.env = {**os.environ, "COURSE_PYTHON": sys.executable}
+        self.env.pop("GRADESCOPE_ROOT", None)
+        self._setup()
+
+    def _setup(self) -> None:
         import shutil
 
-        for folder in ("submission", "results"):
+        shutil.rmtree(self.base, ignore_errors=True)
+        (self.base / "source").mkdir(parents=True)
+        (self.base / MARKER).touch()
+        zip_path = gradescope.build_zip(self.assignment, self.work / f"{self.assignment}.zip", **self.penalty)
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(self.base / "source")
+        for name in ("setup.sh", "run_autograder"):  # zipfile does not restore modes; Gradescope's unzip does
+            (self.base / "source" / name).chmod(0o755)
+        self.setup_log = subprocess.run(["bash", str(self.base / "source" / "setup.sh")], env=self.env, check=True,
+                                        capture_output=True, text=True, timeout=300).stdout
+
+    def grade(self, files: dict[str, bytes], metadata: dict | None = None, fallback: bool = False) -> dict:
+        """Put ``files`` into ``submission/``, run ``run_autograder`` (with bubblewrap failing as it does without
+        CAP_SYS_ADMIN when ``fallback``); the validated ``results.json``."""
+        import shutil
+
+        config = self.base / "source" / gradescope.CONFIG
+        if not config.is_file() or json.loads(config.read_text())["assignment"] != self.assignment:
+            self._setup()
+        for folder in ("submission", "results"):  # made afresh by Gradescope's harness, as root, 0755
             shutil.rmtree(self.base / folder, ignore_errors=True)
-            (self.base / folder).mkdir()
+            (self.base / folder).mkdir(mode=0o755)
         for name, data in files.items():
             (self.base / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
             (self.base / "submission" / name).write_bytes(data)
         (self.base / "submission_metadata.json").write_text(json.dumps(metadata or {}))
-        proc = subprocess.run([str(self.base / "source" / "run_autograder")], env=self.env, capture_output=True,
-                              text=True, timeout=900)
+        (self.base / "submission_metadata.json").chmod(0o644)
+        command = [*(WITHOUT_CAP_SYS_ADMIN if fallback else []), str(self.base / "source" / "run_autograder")]
+        proc = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stderr[-2000:]
+        self.log = proc.stdout
         return _validated(self.base / "results" / "results.json")
+
+    def remove(self) -> None:
+        import shutil
+
+        if (self.base / MARKER).exists():
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 def _sample(student: str, assignment: str) -> dict[str, bytes]:
@@ -117,7 +159,19 @@ def test_the_zip_of_every_assignment_builds_with_what_gradescope_runs_and_no_oth
     assert f"solutions/{assignment}/{assignment}.ipynb" in names
     assert not [n for n in names if n.startswith("solutions/") and not n.startswith(f"solutions/{assignment}/")]
     assert not [n for n in names if "samples/submissions" in n or "__pycache__" in n or n.endswith("gradebook.db")]
-    assert config == {"assignment": assignment, "late_penalty_per_day": 0.0, "late_penalty_max": 1.0}
+    assert config == {"assignment": assignment, "late_penalty_per_day": 0.0, "late_penalty_max": 1.0,
+                      "gradescope_timeout_s": 600, "notebook_timeout_s": 600 - gradescope.MARGIN_S}
+
+
+def test_the_notebook_limit_stays_below_gradescopes_time_out_and_data_can_travel_in_the_zip(tmp_path, data_root):
+    path = gradescope.build_zip("05_mode_collapse", tmp_path / "a.zip", gradescope_timeout_s=1200, with_data=True)
+    with zipfile.ZipFile(path) as zf:
+        config = json.loads(zf.read("gradescope.json"))
+        names = set(zf.namelist())
+    assert config["notebook_timeout_s"] == 1200 - gradescope.MARGIN_S < config["gradescope_timeout_s"]
+    assert "data/FashionMNIST/raw/train-images-idx3-ubyte" in names and not [n for n in names if "aclImdb" in n]
+    with pytest.raises(ValueError, match="between 120"):
+        gradescope.build_zip("01_binary_rnn", tmp_path / "b.zip", gradescope_timeout_s=30)
 
 
 def test_an_unknown_assignment_or_a_bad_penalty_is_a_clear_error(tmp_path):
@@ -169,11 +223,99 @@ def test_run_never_crashes_and_writes_a_zero_with_the_reason(tmp_path, monkeypat
     assert _validated(tmp_path / "results" / "results.json") == results
 
 
+def test_a_result_that_scored_nothing_announces_no_late_penalty():
+    from autograder.grading.outcomes import Outcome
+
+    died = Outcome("submission", "01_binary_rnn", 0.0, 10, 3, "error", "the kernel died while running the notebook")
+    config = {"late_penalty_per_day": 0.1, "late_penalty_max": 1.0}
+    results = gradescope.results_for("01_binary_rnn", died, {}, 2.5, config, "", 1.0)
+    assert results["score"] == 0 and "late penalty" not in results["output"], results["output"]
+    assert results["output"].startswith("Not graded: the kernel died")
+
+
+def test_interrupted_cells_are_named_with_the_cell_time_limit(tmp_path, monkeypatch):
+    from autograder.grading.outcomes import Outcome
+
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", "45")
+    ok = Outcome("submission", "01_binary_rnn", 8.0, 10, 3, "graded", "", cells={})
+    results = gradescope.results_for("01_binary_rnn", ok, {}, 0, {}, "", 1.0,
+                                     interrupted=["code cell 7 (weights), starting 'while True:'"])
+    assert "Interrupted at the 45 s cell time limit: code cell 7 (weights)" in results["output"]
+
+
+def test_feedback_survives_a_student_cell_that_writes_the_hidden_tests_delimiter():
+    from autograder.preprocessors.hide_hidden_tests import HideHiddenTests
+
+    nb = nbformat.v4.new_notebook()
+    student = nbformat.v4.new_code_cell("x = 1  # ### BEGIN HIDDEN TESTS, no end")
+    student.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "answer", "locked": False}
+    test = nbformat.v4.new_code_cell("assert x == 1\n### BEGIN HIDDEN TESTS\nassert x > 0\n### END HIDDEN TESTS")
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1, "locked": True}
+    nb.cells = [student, test]
+    out, _ = HideHiddenTests(enforce_metadata=False).preprocess(nb, {})
+    assert out.cells[0].source == student.source and "assert x > 0" not in out.cells[1].source
+
+
+# ------------------------------------------------------------------------------------------------ sandbox paths
+@pytest.mark.skipif(os.geteuid() != 0, reason="the kernel's own uid exists only when grading as root")
+def test_exposed_names_what_a_kernel_uid_could_read_and_nothing_else():
+    import shutil
+
+    from autograder.grading import sandbox
+
+    top = Path("/var/tmp") / f"course-kit-exposed-{os.getpid()}"  # reachable by any uid, as /autograder is
+    try:
+        (top / "closed").mkdir(parents=True)
+        (top / "closed" / "secret.ipynb").write_text("x")
+        (top / "closed").chmod(0o700)
+        (top / "open").mkdir()
+        (top / "open" / "private.txt").write_text("x")
+        (top / "open" / "private.txt").chmod(0o600)
+        (top / "open" / "public.txt").write_text("x")
+        (top / "open" / "public.txt").chmod(0o644)
+        for folder in (top, top / "open"):
+            folder.chmod(0o755)
+        found = sandbox.exposed([top, top / "closed" / "secret.ipynb"], limit=50)
+        assert any(f.startswith(str(top / "open" / "public.txt")) for f in found), found
+        assert any(f.startswith(f"{top} (folder") for f in found), found
+        assert not [f for f in found if "private.txt" in f or "secret.ipynb" in f], found
+        top.chmod(0o700)  # one closed folder on the way hides everything under it
+        assert sandbox.exposed([top, top / "open" / "public.txt"]) == []
+    finally:
+        shutil.rmtree(top)
+
+
+@pytest.mark.skipif(not __import__("autograder.grading.sandbox", fromlist=["x"]).bwrap_works(),
+                    reason="bubblewrap cannot run here")
+def test_bubblewrap_hides_a_file_as_well_as_a_folder(tmp_path):
+    from autograder.grading import sandbox
+
+    base = Path("/var/tmp") / f"course-kit-hide-{os.getpid()}"  # outside /tmp, which the sandbox replaces
+    base.mkdir()
+    try:
+        (base / "metadata.json").write_text("secret-metadata")
+        (base / "folder").mkdir()
+        (base / "folder" / "x").write_text("secret-folder")
+        scratch, sockets = tmp_path / "s", tmp_path / "k"
+        scratch.mkdir(), sockets.mkdir()
+        cmd = ["/bin/sh", "-c", f"cat {base}/metadata.json; ls {base}/folder; echo end"]
+        policy = sandbox.Policy(hidden=[base / "metadata.json", base / "folder"])
+        proc = subprocess.run(sandbox.wrap(cmd, scratch, sockets, policy, True), capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "end", proc.stdout
+    finally:
+        import shutil
+
+        shutil.rmtree(base)
+
+
 # ------------------------------------------------------------------------------------------------ end to end
 @pytest.fixture(scope="module")
 def emulated_01(tmp_path_factory):
-    return Emulated(tmp_path_factory.mktemp("gradescope-01"), "01_binary_rnn", late_penalty_per_day=0.1,
+    root = Emulated("01_binary_rnn", tmp_path_factory.mktemp("gradescope-01"), late_penalty_per_day=0.1,
                     late_penalty_max=0.5)
+    yield root
+    root.remove()
 
 
 @pytest.mark.slow
@@ -250,12 +392,129 @@ def test_a_submission_cannot_write_its_own_results(emulated_01):
     assert results["score"] == 0 and results["tests"]
 
 
+def _hidden_lines(assignment: str) -> list[str]:
+    source = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    return [line.strip() for c in source.cells if "### BEGIN HIDDEN TESTS" in c.source
+            for line in c.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
+            if len(line.strip()) > 20]
+
+
+def _hunter(assignment: str) -> str:
+    """Student code that looks for the grader's secrets wherever its uid can read (the whole file system but the
+    kernel's own tools: system folders, the kit's development checkout and environment, which Gradescope's
+    image does not have, and the data root), checks that it can write its own scratch folder, and reports both
+    through ``add_with_rnn``, which a visible test calls: its error message reaches results.json."""
+    probe = sorted(_hidden_lines(assignment), key=len)[-1]
+    half = len(probe) // 2
+    skip = sorted({"/proc", "/sys", "/dev", "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc",
+                   "/boot", "/snap", "/var/lib", "/var/cache", str(ROOT), sys.prefix, str(ROOT.parent / "shared")}
+                  | ({str(ROOT.parent)} if ROOT.parent not in (Path("/"), Path("/tmp")) else set()))
+    return f"""
+import json as _json, os as _os
+_probe = {probe[:half]!r} + {probe[half:]!r}
+_names = {{"expected_scores.json", "gradescope.json", "submission_metadata.json", "gradebook.db", "{assignment}.ipynb"}}
+_skip, _found = set({skip!r}), []
+for _top, _dirs, _files in _os.walk("/"):
+    _dirs[:] = [d for d in _dirs if _os.path.join(_top, d) not in _skip]
+    for _f in _files:
+        _p = _os.path.join(_top, _f)
+        try:
+            with open(_p, "rb") as _fh:
+                _head = _fh.read(5_000_000) if _f.endswith((".ipynb", ".py", ".json", ".txt", ".db")) or _f in _names else b""
+        except Exception:
+            continue
+        if _f in _names or _probe.encode() in _head:
+            _found.append(_p)
+try:
+    _cache = _os.path.join(_os.environ["COURSE_CACHE_DIR"], "checkpoints", "probe")
+    _os.makedirs(_cache, exist_ok=True)
+    open(_os.path.join(_cache, "x"), "w").write("ok")
+    _writable = True
+except Exception as _e:
+    _writable = repr(_e)
+_report = _json.dumps({{"found": _found, "writable": _writable}})
+def add_with_rnn(a, b):
+    raise RuntimeError("HUNT " + _report)
+"""
+
+
+def _hunt_report(results: dict) -> dict:
+    test = next(t for t in results["tests"] if t["name"] == "test_add_with_rnn_all_bytes")
+    line = [ln for ln in test["output"].splitlines() if "RuntimeError: HUNT " in ln][-1]
+    return json.loads(line.split("HUNT ", 1)[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fallback", [False, True], ids=["bubblewrap", "fallback-without-CAP_SYS_ADMIN"])
+def test_a_hidden_test_hunter_finds_nothing_and_writes_its_scratch_in_either_sandbox_mode(emulated_01, fallback):
+    sys.path.insert(0, str(ROOT / "tests"))
+    import adversarial_class
+
+    nb = adversarial_class.with_code("alice", "add_with_rnn", _hunter("01_binary_rnn"))
+    results = emulated_01.grade({"01_binary_rnn.ipynb": nbformat.writes(nb).encode()}, fallback=fallback)
+    report = _hunt_report(results)
+    assert report == {"found": [], "writable": True}, report
+    assert ("bubblewrap could not run" in results["output"]) == fallback, results["output"]
+    assert results["score"] == 10 - 2, results["output"]  # only the two add_with_rnn tests lost
+    every = json.dumps(results)
+    assert not [line for line in _hidden_lines("01_binary_rnn") if line in every]
+
+
+@pytest.mark.slow
+def test_in_the_fallback_the_solution_scores_as_with_bubblewrap_and_says_which_sandbox_ran(emulated_01):
+    solution = (course.SOLUTIONS / "01_binary_rnn" / "01_binary_rnn.ipynb").read_bytes()
+    results = emulated_01.grade({"01_binary_rnn.ipynb": solution}, fallback=True)
+    assert results["score"] == course.max_points("01_binary_rnn")[0], results["output"]
+    assert "without network isolation" in results["output"]
+    assert "FALLBACK" in emulated_01.log  # the instructor's log (stdout) names the sandbox line in full
+
+
+@pytest.mark.slow
+def test_the_fallback_refuses_to_grade_when_a_secret_is_readable(emulated_01):
+    solutions = emulated_01.base / "source" / "solutions"
+    solutions.chmod(0o755)
+    try:
+        results = emulated_01.grade(_sample("alice", "01_binary_rnn"), fallback=True)
+    finally:
+        solutions.chmod(0o700)
+    assert results["score"] == 0 and results["output"].startswith("Not graded: the autograder refused"), results
+    assert str(solutions) in results["output"]
+
+
+@pytest.mark.slow
+def test_setup_leaves_the_graders_files_to_root_alone(emulated_01):
+    source = emulated_01.base / "source"
+    for name in ("solutions", "autograder", "gradescope.json"):
+        for path in [source / name, *(source / name).rglob("*")]:
+            assert not path.stat().st_mode & 0o077, f"{path} is {path.stat().st_mode & 0o777:o}"
+    for name in ("course_utils", "grading_kernel"):  # the kernel imports these
+        assert (source / name).stat().st_mode & 0o005 == 0o005
+
+
+@pytest.mark.slow
+def test_another_assignments_notebook_is_graded_as_renamed_without_an_internal_error(emulated_01):
+    other = (ROOT / "notebooks" / "03_gmm_gan" / "03_gmm_gan.ipynb").read_bytes()
+    results = emulated_01.grade({"03_gmm_gan.ipynb": other})
+    assert "internal error" not in results["output"] and "KeyError" not in results["output"], results["output"]
+    assert "renamed" in results["output"] and results["score"] == 0
+
+
+@pytest.mark.slow
+def test_a_student_cell_with_the_hidden_tests_delimiter_is_graded_normally(emulated_01):
+    sys.path.insert(0, str(ROOT / "tests"))
+    import adversarial_class
+
+    nb = adversarial_class.with_code("alice", "weights", "# ### BEGIN HIDDEN TESTS (a student's comment)")
+    results = emulated_01.grade({"01_binary_rnn.ipynb": nbformat.writes(nb).encode()})
+    assert results["score"] == 10 and "internal error" not in results["output"], results["output"]
+
+
 # ------------------------------------------------------------------------------------------------ extended
 @pytest.mark.extended
 @pytest.mark.parametrize("assignment", course.assignments())
 def test_every_sample_class_on_gradescope_scores_as_the_kit_grades(assignment, sample_class, tmp_path):
     outcomes, _, _ = sample_class
-    emulated = Emulated(tmp_path / "root", assignment)
+    emulated = Emulated(assignment, tmp_path)
     students = sorted(s for s, a in outcomes if a == assignment and (SAMPLES / s / a / f"{a}.ipynb").is_file())
     assert students
     for student in students:

@@ -38,6 +38,10 @@ from . import grade, gradebook, preflight, sandbox
 from .outcomes import Outcome, STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, one_line, record_outcome
 
 
+class SandboxExposed(RuntimeError):
+    """Grading refused: without bubblewrap, student code could read a path the sandbox must hide."""
+
+
 @dataclass
 class GradeJob:
     """One (student, assignment) to grade; the notebook travels as bytes so workers need no shared folder."""
@@ -202,6 +206,16 @@ def grade_class_parallel(
     jobs = max(1, jobs or cores)
     use_bwrap = sandbox.bwrap_works()
     notes.insert(0, sandbox.describe(use_bwrap, grader_settings.kernel_limits(), grader_settings.current()))
+    hidden_paths = (str(workspace.root.resolve()), str(submissions.resolve()), *hidden)
+    if not use_bwrap and not scheduler:
+        readable = sandbox.exposed([Path(p) for p in sandbox.paths_for(workspace, tuple(map(Path, hidden_paths)))[0]])
+        if readable and not grader_settings.current().grade_exposed:
+            raise SandboxExposed("bubblewrap cannot run here and student code would be able to read "
+                                 + "; ".join(readable) + ": make these paths unreadable to other users "
+                                 "(chmod o-rwx), install bubblewrap where it can create namespaces, or set "
+                                 "COURSE_GRADE_EXPOSED=1 to grade anyway (never for feedback students see)")
+        if readable:
+            notes.insert(1, "WARNING: graded with COURSE_GRADE_EXPOSED=1; student code could read " + "; ".join(readable))
     # One seed gradebook with every assignment registered (source cells, hidden tests); each job grades in a
     # private copy of it. A new workspace starts from a copy too; an existing one registers them itself.
     seed = gradebook.seed(wanted)
@@ -213,7 +227,7 @@ def grade_class_parallel(
                 course.generate(assignment, workspace, Path(tmp))
     # a job's kernel sees neither the real gradebook and folders nor the other students' submissions
     todo = make_jobs(submissions, students, wanted, feedback, timeout, threads=max(1, cores // jobs),
-                     hidden=(str(workspace.root.resolve()), str(submissions.resolve()), *hidden))
+                     hidden=hidden_paths)
 
     client, cluster = _client(jobs, scheduler, processes)
     graded: list[Outcome] = []

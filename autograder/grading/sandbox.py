@@ -13,9 +13,12 @@ Student code is untrusted. Each grading kernel is started inside Debian's **bubb
   user id of its own (:func:`claim_uid`), so that the process limit applies to it alone;
 - resource limits (``prlimit``): address space, processes, file size, open files, CPU seconds.
 
-Where bubblewrap is missing (it is installed by the setup with apt when possible) the grader falls back to
-the resource limits and the unprivileged user only: no file-system or network isolation. The grade report
-says which protection was in force. The kernel talks to the grader over unix sockets (ZeroMQ's ``ipc``
+Where bubblewrap is missing or cannot create namespaces (a container without CAP_SYS_ADMIN, Docker's default:
+"Creating new namespace failed: Operation not permitted") the grader falls back to the resource limits and the
+unprivileged uid only: no network isolation, and the file system is protected by its owners and modes alone.
+Grading then starts only if no hidden path is readable by the kernel's uid (:func:`exposed`, checked as that uid
+would see it: modes of the path, of what is under it and of its parents); the kernel gets a scratch folder of its
+own under ``/tmp``. The grade report says which protection was in force. The kernel talks to the grader over unix sockets (ZeroMQ's ``ipc``
 transport) in a folder bound into the sandbox, since it has no network at all.
 """
 
@@ -208,6 +211,45 @@ def describe(use_bwrap: bool, lim: Limits | None = None, timeouts=None) -> str:
     return f"sandbox: FALLBACK without bubblewrap (no file-system or network isolation), {user}, {limits}"
 
 
+def exposed(paths: list[Path], limit: int = 5) -> list[str]:
+    """What of ``paths`` (the sandbox's hidden paths) a kernel without bubblewrap could read, as reasons; empty when
+    nothing.
+
+    Without privileges to drop, the kernel is the grader's own user and reads everything the grader reads. As
+    root, the kernel runs as a uid of its own that owns nothing and is in no group, so only the "other" bits
+    count: a path is safe when a folder on its way lacks ``o+x``; a folder whose names ``o+r`` lists, or a file
+    under it that ``o+r`` reads, through folders that all have ``o+x``, is exposed."""
+    found: list[str] = []
+    if not drops_privileges():
+        return [f"{p} (the kernel would run as the grader's own uid {os.geteuid()})" for p in paths if p.exists()][:limit]
+
+    def other(path: Path, bit: int) -> bool:
+        try:
+            return bool(os.stat(path).st_mode & bit)
+        except OSError:
+            return False
+
+    for path in paths:
+        path = Path(path).absolute()
+        if not path.exists() or not all(other(a, 0o001) for a in path.parents):
+            continue
+        if path.is_file():
+            if other(path, 0o004):
+                found.append(f"{path} (mode {os.stat(path).st_mode & 0o777:o})")
+            continue
+        for folder, dirs, files in os.walk(path):
+            here = Path(folder)
+            if not other(here, 0o001):
+                dirs[:] = []
+                continue
+            if other(here, 0o004):
+                found.append(f"{here} (folder mode {os.stat(here).st_mode & 0o777:o})")
+            found += [f"{here / f} (mode {os.stat(here / f).st_mode & 0o777:o})" for f in files if other(here / f, 0o004)]
+            if len(found) >= limit:
+                break
+    return found[:limit]
+
+
 def _prlimit(limits: Limits) -> list[str]:
     exe = shutil.which("prlimit")
     if not exe:
@@ -260,8 +302,11 @@ def wrap(cmd: list[str], scratch: Path, sockets: Path, policy: Policy, use_bwrap
         return out
 
     for path in sorted({p.resolve() for p in policy.hidden if p.exists()}, key=lambda p: len(p.parts)):
-        args += parents_first(path) + ["--tmpfs", str(path)]
-        tmpfs_roots.append(path)
+        if path.is_dir():
+            args += parents_first(path) + ["--tmpfs", str(path)]
+            tmpfs_roots.append(path)
+        else:  # a file (Gradescope's submission_metadata.json): a tmpfs can only cover a folder
+            args += parents_first(path) + ["--ro-bind", "/dev/null", str(path)]
     for path in policy.readonly:
         if path.exists():
             args += parents_first(path.resolve()) + ["--ro-bind", str(path.resolve()), str(path.resolve())]

@@ -88,6 +88,10 @@ class HideHiddenTests(ClearHiddenTests):
     def preprocess_cell(
         self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
     ) -> tuple[NotebookNode, ResourcesDict]:
+        if not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            # Hidden tests live in grade cells only; any other cell's text is the student's own, and a student who
+            # writes the delimiter there (without its end) must not crash the feedback
+            return cell, resources
         if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
             return super().preprocess_cell(cell, resources, cell_index)  # markdown grade cells as nbgrader does
         full_source = cell.source

@@ -53,7 +53,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         return sandbox.Policy(hidden=hidden, readonly=[Path(p) for p in self.readonly_paths], limits=limits)
 
     async def _async_pre_start_kernel(self, **kw):
-        root = Path(self.scratch_root or tempfile.gettempdir())
+        use = self.use_bwrap and sandbox.bwrap_works()
+        # Inside bubblewrap the scratch's parents are made traversable in the sandbox only; without it the kernel's
+        # uid must reach its scratch through the real folders, so it lives in /tmp, not in the private (root-only)
+        # grading workspace.
+        root = Path(self.scratch_root if use and self.scratch_root else tempfile.gettempdir())
         root.mkdir(parents=True, exist_ok=True)
         self._scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=root))
         scratch = self._scratch / "work"
@@ -81,8 +85,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         # logs, and what it prints to the notebook still travels over the kernel protocol.
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         kw["stdin"] = subprocess.DEVNULL
-        kw["env"] = sandbox.kernel_env(scratch) if not self.use_bwrap else dict(os.environ)
-        use = self.use_bwrap and sandbox.bwrap_works()
+        kw["env"] = sandbox.kernel_env(scratch) if not use else dict(os.environ)  # bwrap clears it itself
         return sandbox.wrap(kernel_cmd, scratch, sockets, self._policy(), use, uid), kw
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
