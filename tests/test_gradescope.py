@@ -496,7 +496,21 @@ def test_another_assignments_notebook_is_graded_as_renamed_without_an_internal_e
     other = (ROOT / "notebooks" / "03_gmm_gan" / "03_gmm_gan.ipynb").read_bytes()
     results = emulated_01.grade({"03_gmm_gan.ipynb": other})
     assert "internal error" not in results["output"] and "KeyError" not in results["output"], results["output"]
-    assert "renamed" in results["output"] and results["score"] == 0
+    # the zip holds 01's source only: it cannot name the other assignment
+    assert results["output"].startswith("Not graded: this is not a notebook of 01_binary_rnn"), results["output"]
+    assert results["score"] == 0
+
+
+def test_each_released_notebook_is_recognised_as_its_own_assignments_and_no_other():
+    from autograder.grading import preflight
+
+    for theirs in course.assignments():
+        path = ROOT / "notebooks" / theirs / f"{theirs}.ipynb"
+        for graded in course.assignments():
+            reason = preflight.check_assignment(path, graded)
+            assert (reason == "") == (theirs == graded), (theirs, graded, reason)
+            if reason:
+                assert reason.startswith(f"this is the notebook of {theirs}, not of {graded}")
 
 
 @pytest.mark.slow

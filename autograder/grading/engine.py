@@ -142,7 +142,7 @@ def make_jobs(submissions: Path, students: list[str], assignments: list[str], fe
             if found.notebook is None:
                 jobs.append(GradeJob(student, assignment, None, found.reason, absent=not folder.is_dir()))
                 continue
-            problem = preflight.check_notebook(found.notebook)
+            problem = preflight.check_notebook(found.notebook) or preflight.check_assignment(found.notebook, assignment)
             if problem:
                 jobs.append(GradeJob(student, assignment, None, problem))
                 continue

@@ -72,3 +72,32 @@ def check_notebook(path: Path) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"invalid notebook structure ({first[:160]})"
     return ""
+
+
+def _cell_ids(nb) -> set[str]:
+    """The ids of the answer and test cells (read-only cells have generic ids such as 'setup' or 'md-01')."""
+    return {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+            if isinstance(c.metadata.get("nbgrader"), dict) and c.metadata["nbgrader"].get("grade_id")
+            and (c.metadata["nbgrader"].get("solution") or c.metadata["nbgrader"].get("grade"))}
+
+
+def check_assignment(path: Path, assignment: str) -> str:
+    """Return '' unless ``path`` (a valid notebook) is plainly not ``assignment``'s: at least half of its answer and
+    test cell ids are not ``assignment``'s; then a one-line reason, naming the assignment it belongs to when that one
+    is known. A student's notebook that lost its test cells keeps its answer cells' ids, so it is not refused here."""
+    from .. import course
+
+    def ids_of(a: str) -> set[str]:
+        return _cell_ids(nbformat.read(course.SOLUTIONS / a / f"{a}.ipynb", as_version=4))
+
+    ids = _cell_ids(nbformat.read(path, as_version=4))
+    own = len(ids & ids_of(assignment))
+    if not ids or own * 2 > len(ids):  # a cell id or two may be shared between assignments ("answer_compare")
+        return ""
+    # which assignment it is, where the others are known (a Gradescope zip holds one assignment's source only)
+    overlap = {a: len(ids & ids_of(a)) for a in course.assignments()
+               if a != assignment and (course.SOLUTIONS / a / f"{a}.ipynb").is_file()}
+    best = max(overlap, key=overlap.get) if overlap and max(overlap.values()) > own else None
+    return (f"this is the notebook of {best}, not of {assignment}" if best else
+            f"this is not a notebook of {assignment} ({len(ids) - own} of its {len(ids)} answer and test cells are "
+            f"not {assignment}'s)") + f"; submit {assignment}.ipynb"
