@@ -56,5 +56,7 @@ lab: $(STAMP)  ## JupyterLab on the student release
 	env -u MPLBACKEND $(VENV)/bin/jupyter lab notebooks/  # the kernel must draw inline, not with Agg
 
 clean: $(STAMP)  ## forget the grading workspace's state ($$COURSE_GRADING_DIR, else autograder/)
-	cd "$$($(PY) -c 'from autograder import settings; print(settings.current().workspace_dir)')" 2>/dev/null && \
-	  rm -rf submitted autograded feedback gradebook.db grades.csv report.txt outcomes.jsonl report similarity .scratch || true
+	@ws="$$($(PY) -c 'from autograder import grader_settings; print(grader_settings.current().workspace_dir)')" && \
+	  test -d "$$ws" && cd "$$ws" && \
+	  rm -rf submitted autograded feedback gradebook.db grades.csv report.txt outcomes.jsonl report similarity .scratch && \
+	  echo "cleared the grading workspace $$ws"

@@ -409,10 +409,13 @@ def run(base: Path | None = None) -> dict:
                 folder.mkdir(parents=True)
                 shutil.copyfile(notebook, folder / f"{assignment}.ipynb")
                 workspace = course.Workspace(Path(tmp) / "workspace")
+                # the notebook limit under Gradescope's time-out, unless the environment sets one: the engine's
+                # limit and the sandbox line in the log then agree
+                os.environ.setdefault("COURSE_NOTEBOOK_TIMEOUT",
+                                      str(config.get("notebook_timeout_s") or notebook_limit(GRADESCOPE_TIMEOUT_S)))
                 try:
                     graded, notes = engine.grade_class_parallel(
                         folder.parent.parent, workspace, [assignment], feedback=False, jobs=1, progress=False,
-                        timeout=config.get("notebook_timeout_s") or notebook_limit(GRADESCOPE_TIMEOUT_S),
                         hidden=tuple(str(base / name) for name in PER_SUBMISSION))
                 except engine.SandboxExposed as exc:
                     print(f"refused: {exc}")

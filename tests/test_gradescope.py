@@ -467,6 +467,7 @@ def test_in_the_fallback_the_solution_scores_as_with_bubblewrap_and_says_which_s
     assert results["score"] == course.max_points("01_binary_rnn")[0], results["output"]
     assert "without network isolation" in results["output"]
     assert "FALLBACK" in emulated_01.log  # the instructor's log (stdout) names the sandbox line in full
+    assert f"{600 - gradescope.MARGIN_S} s per notebook" in emulated_01.log  # below Gradescope's 600 s
 
 
 @pytest.mark.slow
