@@ -10,6 +10,14 @@ setting                        default   what it limits
                                grader/`` folders, the gradebook, the grade CSV, the ledger, the reports. The course
                                          spec fixes ``autograder/`` (git-ignored there); point this elsewhere to
                                          keep a class's state apart from the checkout (a folder of its own per class)
+``COURSE_ID``                  ``deep-   nbgrader's course id (gradebook, exchange, the hub's ``formgrade-<id>`` and
+                               learning- ``nbgrader-<id>`` groups): one course, whichever tool opens the gradebook
+                               course-
+                               kit``
+``COURSE_EXCHANGE_DIR``        unset     nbgrader's exchange root (``Exchange.root``; nbgrader's default
+                                         ``/srv/nbgrader/exchange`` when unset)
+``COURSE_LATE_PENALTY_PER_DAY`` 0        share of the score taken per started day late (:mod:`autograder.late`),
+``COURSE_LATE_PENALTY_MAX``    1         capped at this share; in ``grade``, the formgrader and Gradescope alike
 ``COURSE_GRADE_EXPOSED``       unset     ``1``: grade even where the sandbox cannot hide the solutions from student
                                          code (no working bubblewrap, and a hidden path the kernel's uid can read:
                                          :func:`autograder.grading.sandbox.exposed`). Without it such a run refuses
@@ -45,6 +53,27 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ValueError(f"{name} is a share of the score between 0 and 1, got {value!r}")
+    return share
+
+
+def _course_id(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", value):
+        raise ValueError(f"COURSE_ID must be letters, digits, '-', '_' or '.', got {value!r}")
+    return value
+
+
 def default_workspace_dir() -> Path:
     """Where grading keeps its state unless ``COURSE_GRADING_DIR`` says otherwise: ``autograder/``, as the course
     specification's layout fixes (its working folders and gradebook are git-ignored)."""
@@ -59,6 +88,10 @@ class GraderSettings:
     notebook_timeout_s: int = 600
     workspace_dir: Path = field(default_factory=default_workspace_dir)
     grade_exposed: bool = False
+    course_id: str = "deep-learning-course-kit"
+    exchange_dir: Path | None = None
+    late_penalty_per_day: float = 0.0
+    late_penalty_max: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "GraderSettings":
@@ -67,7 +100,12 @@ class GraderSettings:
         return cls(cell_timeout_s=_seconds(env, "COURSE_CELL_TIMEOUT", cls.cell_timeout_s),
                    notebook_timeout_s=_seconds(env, "COURSE_NOTEBOOK_TIMEOUT", cls.notebook_timeout_s),
                    workspace_dir=Path(grading_dir).expanduser().resolve() if grading_dir else default_workspace_dir(),
-                   grade_exposed=env.get("COURSE_GRADE_EXPOSED", "").strip() == "1")
+                   grade_exposed=env.get("COURSE_GRADE_EXPOSED", "").strip() == "1",
+                   course_id=_course_id(env.get("COURSE_ID", "").strip() or cls.course_id),
+                   exchange_dir=Path(env["COURSE_EXCHANGE_DIR"]).expanduser().resolve()
+                   if env.get("COURSE_EXCHANGE_DIR", "").strip() else None,
+                   late_penalty_per_day=_share(env, "COURSE_LATE_PENALTY_PER_DAY", cls.late_penalty_per_day),
+                   late_penalty_max=_share(env, "COURSE_LATE_PENALTY_MAX", cls.late_penalty_max))
 
 
 def current() -> GraderSettings:

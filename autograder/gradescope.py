@@ -270,8 +270,10 @@ def lateness(metadata: dict) -> float:
 
 
 def late_factor(days_late: float, per_day: float, cap: float) -> float:
-    """The share of the score kept: ``1 - min(cap, per_day * started days late)``."""
-    return 1.0 - min(cap, per_day * math.ceil(days_late)) if days_late > 0 else 1.0
+    """The share of the score kept: ``1 - min(cap, per_day * started days late)``, the course's one rule."""
+    from .late import fraction_kept
+
+    return fraction_kept(days_late, per_day, cap)
 
 
 def cell_messages(notebook: Path) -> tuple[dict[str, str], list[str]]:

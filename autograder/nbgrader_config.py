@@ -22,7 +22,9 @@ c = get_config()  # noqa: F821  (provided by traitlets when the file is loaded)
 ROOT = Path(__file__).resolve().parent.parent
 
 c.CourseDirectory.root = str(ROOT)
-c.CourseDirectory.course_id = "deep-learning-course-kit"
+c.CourseDirectory.course_id = grader_settings().course_id  # COURSE_ID: one course for every tool
+if grader_settings().exchange_dir is not None:
+    c.Exchange.root = str(grader_settings().exchange_dir)  # COURSE_EXCHANGE_DIR
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 WORKSPACE = grader_settings().workspace_dir
@@ -94,9 +96,15 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "autograder.preprocessors.DemoteStderr",
     "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.AssignLatePenalties",  # with the course's rule, below
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# The late-work rule (autograder/late.py), from COURSE_LATE_PENALTY_PER_DAY and COURSE_LATE_PENALTY_MAX: nbgrader
+# applies it to a submission whose timestamp.txt is after the assignment's due date in the gradebook.
+c.AssignLatePenalties.plugin_class = "autograder.late.PerDayLatePenalty"
+c.PerDayLatePenalty.per_day = grader_settings().late_penalty_per_day
+c.PerDayLatePenalty.max_fraction = grader_settings().late_penalty_max
 
 # --- feedback -----------------------------------------------------------------------------------
 # Feedback goes back to students: hidden test source, and tracebacks that would quote it, are removed.

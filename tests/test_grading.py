@@ -272,3 +272,39 @@ def test_the_worker_has_one_mode_and_says_how_to_use_it():
     proc = subprocess.run([sys.executable, "-m", "autograder.grading.worker", "job.json"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2 and "usage: python -m autograder.grading.worker --serve" in proc.stderr, proc.stderr
+
+
+@pytest.mark.slow
+def test_grading_in_place_in_an_nbgrader_course_keeps_collects_files_and_applies_the_late_rule(tmp_path, monkeypatch):
+    """An nbgrader course after ``collect``: the kit grades its ``submitted/`` folder in place. The files collect wrote
+    stay; ``timestamp.txt`` travels through the private grading workspace, so the gradebook has the submission time,
+    the course's late rule applies against the due date the instructor set, and the feedback folder has the
+    ``timestamp.txt`` that ``release_feedback`` needs."""
+    from datetime import datetime
+
+    from nbgrader.api import Gradebook
+
+    a = "01_binary_rnn"
+    ws = course.Workspace(tmp_path / "course")
+    folder = ws.submitted / "alice" / a
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLES / "alice" / a / f"{a}.ipynb", folder / f"{a}.ipynb")
+    collected = {"timestamp.txt": "2026-12-08 12:00:00.000000 UTC", "submission_secret.txt": "s3cret",
+                 "notes.txt": "a file the student handed in"}
+    for name, text in collected.items():
+        (folder / name).write_text(text)
+    with Gradebook(f"sqlite:///{ws.gradebook}") as gb:
+        gb.update_or_create_assignment(a, duedate=datetime(2026, 12, 7, 0, 0))
+    monkeypatch.setenv("COURSE_LATE_PENALTY_PER_DAY", "0.1")  # 1.5 days late: two started days, 20 %
+
+    outcomes, _ = engine.grade_class_parallel(ws.submitted, ws, [a], jobs=1, progress=False)
+    assert [o.score for o in outcomes] == [10.0], outcomes
+    for name, text in collected.items():
+        assert (folder / name).read_text() == text, f"grading in place changed or removed {name}"
+    with Gradebook(f"sqlite:///{ws.gradebook}") as gb:
+        submission = gb.find_submission(a, "alice")
+        assert submission.timestamp == datetime(2026, 12, 8, 12, 0)
+        assert submission.late_submission_penalty == pytest.approx(2.0)
+        assert submission.score - submission.late_submission_penalty == pytest.approx(8.0)
+    assert (ws.feedback / "alice" / a / "timestamp.txt").read_text().startswith("2026-12-08 12:00")
+    assert (ws.autograded / "alice" / a / "timestamp.txt").is_file()

@@ -38,6 +38,11 @@ from . import grade, gradebook, preflight, sandbox
 from .outcomes import Outcome, STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, one_line, record_outcome
 
 
+# nbgrader's files beside a collected notebook: the submission time (late penalties, the formgrader's timestamp,
+# release_feedback) and the secret that ties feedback to the submission. They travel with the notebook.
+SUBMISSION_METADATA = ("timestamp.txt", "submission_secret.txt")
+
+
 class SandboxExposed(RuntimeError):
     """Grading refused: without bubblewrap, student code could read a path the sandbox must hide."""
 
@@ -55,6 +60,7 @@ class GradeJob:
     timeout: float | None = None
     threads: int = 1  # CPU threads for the kernel (torch, BLAS) so that concurrent jobs do not oversubscribe
     hidden: tuple[str, ...] = ()  # more paths the kernel must not see: the real workspace and submissions
+    metadata: dict[str, bytes] = field(default_factory=dict)  # nbgrader's files beside the notebook (timestamp.txt)
 
 
 @dataclass
@@ -121,6 +127,8 @@ def grade_job(job: GradeJob, seed: bytes, use_bwrap: bool | None = None) -> JobR
         folder = Path(tmp) / "submissions" / job.student / job.assignment
         folder.mkdir(parents=True)
         (folder / f"{job.assignment}.ipynb").write_bytes(job.notebook)
+        for name, data in job.metadata.items():
+            (folder / name).write_bytes(data)
         outcome = grade.grade_submission(job.student, job.assignment, folder, ws, job.feedback,
                                          extra_hidden=tuple(Path(p) for p in job.hidden), use_bwrap=use_bwrap,
                                          timeout=job.timeout, threads=job.threads, server=_server(job.threads))
@@ -146,19 +154,24 @@ def make_jobs(submissions: Path, students: list[str], assignments: list[str], fe
             if problem:
                 jobs.append(GradeJob(student, assignment, None, problem))
                 continue
+            metadata = {name: (folder / name).read_bytes() for name in SUBMISSION_METADATA if (folder / name).is_file()}
             jobs.append(GradeJob(student, assignment, found.notebook.read_bytes(), found.reason,
-                                 feedback=feedback, timeout=timeout, threads=threads, hidden=hidden))
+                                 feedback=feedback, timeout=timeout, threads=threads, hidden=hidden, metadata=metadata))
     return jobs
 
 
-def _merge(result: JobResult, workspace: course.Workspace) -> None:
-    """Put one job's result into the real workspace (the coordinator is its only writer)."""
+def _merge(result: JobResult, workspace: course.Workspace, in_place: bool = False) -> None:
+    """Put one job's result into the real workspace (the coordinator is its only writer). ``in_place``: the class
+    was graded from the workspace's own ``submitted/`` folder (an nbgrader course after ``collect``), whose files
+    are the originals and are left as they are."""
     o = result.outcome
-    gradebook.forget_submission(workspace, o.assignment, o.student)
+    gradebook.forget_submission(workspace, o.assignment, o.student, keep_submitted=in_place)
     record_outcome(workspace, o)
     if result.rows is None:
         return
     for rel, data in result.files.items():
+        if in_place and rel.startswith("submitted/"):
+            continue
         target = workspace.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".part")
@@ -218,7 +231,8 @@ def grade_class_parallel(
             notes.insert(1, "WARNING: graded with COURSE_GRADE_EXPOSED=1; student code could read " + "; ".join(readable))
     # One seed gradebook with every assignment registered (source cells, hidden tests); each job grades in a
     # private copy of it. A new workspace starts from a copy too; an existing one registers them itself.
-    seed = gradebook.seed(wanted)
+    seed = gradebook.with_due_dates(gradebook.seed(wanted), workspace.gradebook, wanted)
+    in_place = submissions.resolve() == workspace.submitted.resolve()
     if not workspace.gradebook.exists():
         workspace.gradebook.write_bytes(seed)
     else:
@@ -251,7 +265,7 @@ def grade_class_parallel(
                 auto_max, manual_max = course.max_points(job.assignment)
                 result = JobResult(Outcome(job.student, job.assignment, 0.0, auto_max, manual_max, STATUS_ERROR,
                                                  f"grading job failed on the cluster: {type(exc).__name__}: {one_line(str(exc))}"))
-            _merge(result, workspace)
+            _merge(result, workspace, in_place)
             graded.append(result.outcome)
             bar.update(result.outcome)
         bar.close()

@@ -152,6 +152,9 @@ def grade_submission(
         target = workspace.submitted / student / assignment
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook, target / f"{assignment}.ipynb")
+        for name in ("timestamp.txt", "submission_secret.txt"):  # engine.SUBMISSION_METADATA: nbgrader reads them here
+            if (folder / name).is_file():
+                shutil.copyfile(folder / name, target / name)
 
         hidden, readonly = sandbox.paths_for(workspace, (folder.resolve().parent.parent, *extra_hidden))
         job = {"student": student, "assignment": assignment, "workspace": str(workspace.root), "feedback": feedback,

@@ -19,8 +19,9 @@ def open_gradebook(path: Path):
     return Gradebook(f"sqlite:///{path}")
 
 
-def forget_submission(workspace: course.Workspace, assignment: str, student: str) -> None:
-    """Remove any earlier submission of ``student`` for ``assignment`` (gradebook and folders)."""
+def forget_submission(workspace: course.Workspace, assignment: str, student: str, keep_submitted: bool = False) -> None:
+    """Remove any earlier submission of ``student`` for ``assignment`` (gradebook and folders; the ``submitted``
+    folder stays with ``keep_submitted``: it holds what nbgrader's collect wrote)."""
     from nbgrader.api import MissingEntry
 
     with open_gradebook(workspace.gradebook) as gb:
@@ -29,7 +30,8 @@ def forget_submission(workspace: course.Workspace, assignment: str, student: str
         except MissingEntry:
             pass
     for base in (workspace.submitted, workspace.autograded, workspace.feedback):
-        shutil.rmtree(base / student / assignment, ignore_errors=True)
+        if not (keep_submitted and base == workspace.submitted):
+            shutil.rmtree(base / student / assignment, ignore_errors=True)
 
 
 def read_scores(workspace: course.Workspace, assignment: str, student: str) -> dict[str, float]:
@@ -62,6 +64,34 @@ def seed(assignments: list[str]) -> bytes:
                 course.generate(assignment, ws, Path(tmp) / "release")
             _SEEDS[key] = ws.gradebook.read_bytes()
     return _SEEDS[key]
+
+
+def with_due_dates(seed_bytes: bytes, real: Path, assignments: list[str]) -> bytes:
+    """``seed_bytes`` with the due dates the real gradebook ``real`` has for ``assignments`` (set by the instructor:
+    ``nbgrader db assignment add ID --duedate ...`` or the formgrader), so that the private gradings compute late
+    penalties as nbgrader would in the course's own gradebook. Unchanged when there are none."""
+    from nbgrader.api import MissingEntry
+
+    if not real.is_file():
+        return seed_bytes
+    with open_gradebook(real) as gb:
+        due = {}
+        for assignment in assignments:
+            try:
+                found = gb.find_assignment(assignment)
+            except MissingEntry:
+                continue
+            if found.duedate is not None:
+                due[assignment] = found.duedate
+    if not due:
+        return seed_bytes
+    with tempfile.TemporaryDirectory(prefix="seed-due-") as tmp:
+        path = Path(tmp) / "gradebook.db"
+        path.write_bytes(seed_bytes)
+        with open_gradebook(path) as gb:
+            for assignment, duedate in due.items():
+                gb.update_or_create_assignment(assignment, duedate=duedate)
+        return path.read_bytes()
 
 
 def export_rows(gradebook: Path, assignment: str, student: str) -> dict | None:
