@@ -264,9 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gradescope", help="the Gradescope autograder zip of one assignment")
     p.add_argument("id", help="assignment id")
     p.add_argument("--output", help="zip file to write (default: gradescope-ID.zip)")
-    p.add_argument("--late-penalty-per-day", type=float, default=0.0,
-                   help="fraction of the score taken per started day after the due date (default 0: none)")
-    p.add_argument("--late-penalty-max", type=float, default=1.0, help="largest fraction taken (default 1)")
+    p.add_argument("--late-penalty-per-day", type=float, default=None,
+                   help="fraction of the score taken per started day after the due date (default: the course's "
+                        "COURSE_LATE_PENALTY_PER_DAY, else 0: none)")
+    p.add_argument("--late-penalty-max", type=float, default=None,
+                   help="largest fraction taken (default: COURSE_LATE_PENALTY_MAX, else 1)")
     p.add_argument("--gradescope-timeout", type=int, default=600,
                    help="the autograder time-out set on Gradescope, in seconds (default 600, Gradescope's default); "
                         "the kit stops a notebook 90 s before it")

@@ -111,14 +111,17 @@ def notebook_limit(gradescope_timeout_s: int) -> int:
     return max(60, gradescope_timeout_s - MARGIN_S)
 
 
-def build_zip(assignment: str, output: Path | None = None, late_penalty_per_day: float = 0.0,
-              late_penalty_max: float = 1.0, gradescope_timeout_s: int = GRADESCOPE_TIMEOUT_S,
+def build_zip(assignment: str, output: Path | None = None, late_penalty_per_day: float | None = None,
+              late_penalty_max: float | None = None, gradescope_timeout_s: int = GRADESCOPE_TIMEOUT_S,
               with_data: bool = False) -> Path:
     """Write the autograder zip of ``assignment`` (default ``gradescope-<id>.zip`` in the current folder).
 
     ``gradescope_timeout_s``: the time-out set on Gradescope (the notebook limit is :func:`notebook_limit` of
     it); ``with_data``: put the data the notebook loads (from the data root) into the zip, for images built
-    without access to the data's download sites."""
+    without access to the data's download sites. The late rule defaults to the course's (:mod:`autograder.late`)."""
+    settings = grader_settings.current()
+    late_penalty_per_day = settings.late_penalty_per_day if late_penalty_per_day is None else late_penalty_per_day
+    late_penalty_max = settings.late_penalty_max if late_penalty_max is None else late_penalty_max
     if assignment not in course.assignments():
         raise ValueError(f"unknown assignment {assignment!r}; known: {course.assignments()}")
     if not (0 <= late_penalty_per_day <= 1 and 0 <= late_penalty_max <= 1):
@@ -201,7 +204,7 @@ def prefetch() -> list[str]:
             elif name == "imdb":
                 imdb_folder(download=True)
         except DataUnavailable as exc:
-            first = str(exc).strip().splitlines()[0]
+            first = str(exc).strip().splitlines()[0].rstrip(".")
             raise DataUnavailable(
                 f"{assignment} needs the {name} data and the image could not get it ({first}). Build the zip with "
                 f"the data inside it instead: python -m autograder gradescope {assignment} --with-data") from exc
