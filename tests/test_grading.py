@@ -308,3 +308,21 @@ def test_grading_in_place_in_an_nbgrader_course_keeps_collects_files_and_applies
         assert submission.score - submission.late_submission_penalty == pytest.approx(8.0)
     assert (ws.feedback / "alice" / a / "timestamp.txt").read_text().startswith("2026-12-08 12:00")
     assert (ws.autograded / "alice" / a / "timestamp.txt").is_file()
+
+
+def test_without_bubblewrap_grading_refuses_when_student_code_could_read_the_solutions(tmp_path, monkeypatch):
+    """The fallback (no working bubblewrap) hides nothing by itself: where the kernel's uid could read a hidden path
+    (this checkout's solutions are world-readable), grading stops before any student code runs, naming the path."""
+    from autograder.grading import sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)
+    subs = tmp_path / "subs" / "alice" / "01_binary_rnn"
+    subs.mkdir(parents=True)
+    shutil.copyfile(SAMPLES / "alice" / "01_binary_rnn" / "01_binary_rnn.ipynb", subs / "01_binary_rnn.ipynb")
+    exposed = sandbox.exposed([course.SOLUTIONS])
+    if not exposed:
+        pytest.skip("this checkout's solutions are not readable by other users: nothing to refuse")
+    with pytest.raises(engine.SandboxExposed, match="solutions"):
+        engine.grade_class_parallel(tmp_path / "subs", course.Workspace(tmp_path / "ws"), ["01_binary_rnn"], jobs=1,
+                                    progress=False)
+    assert not (tmp_path / "ws" / "autograded").exists()
