@@ -17,6 +17,9 @@
     gradescope-run                 what the zip's run_autograder runs: grade /autograder/submission
     gradescope-prefetch            what the zip's setup.sh runs: fetch the data the assignment loads
     gradescope-secure              what the zip's setup.sh runs last: the grader's files readable by root only
+    formgrader-config [--output FILE]
+                                   ~/.jupyter/nbgrader_config.py loading the kit's configuration, so that the
+                                   formgrader's buttons and the nbgrader command line grade through the kit
 """
 
 from __future__ import annotations
@@ -81,6 +84,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if args.output:
         print(f"export: {args.format} grades in {args.output}", file=sys.stderr)
+    return 0
+
+
+def _cmd_formgrader_config(args: argparse.Namespace) -> int:
+    from . import formgrader
+
+    try:
+        path = formgrader.write(Path(args.output) if args.output else None)
+    except (FileExistsError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"wrote {path}: nbgrader and its formgrader now read the kit's configuration")
     return 0
 
 
@@ -279,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_gradescope_run)
     p = sub.add_parser("gradescope-prefetch", help="(in the Gradescope container, from setup.sh) fetch the data")
     p.set_defaults(func=_cmd_gradescope_prefetch)
+    p = sub.add_parser("formgrader-config", help="the instructor's nbgrader_config.py that loads the kit's")
+    p.add_argument("--output", help="where to write it (default ~/.jupyter/nbgrader_config.py)")
+    p.set_defaults(func=_cmd_formgrader_config)
     p = sub.add_parser("gradescope-secure", help="(in the Gradescope container, from setup.sh) make the grader's "
                                                  "files readable by root only")
     p.set_defaults(func=_cmd_gradescope_secure)

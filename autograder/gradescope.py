@@ -288,10 +288,14 @@ def cell_messages(notebook: Path) -> tuple[dict[str, str], list[str]]:
     from .preprocessors.hide_hidden_tests import ANSI, HideHiddenTests
 
     nb = nbformat.read(notebook, as_version=4)
+    sources = [cell.source for cell in nb.cells]
+    for cell in nb.cells:  # only grade cells' messages are read: no other cell's text (a student's) can stop it
+        if not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            cell.source = ""
     nb, _ = HideHiddenTests(enforce_metadata=False).preprocess(nb, {})
     messages, interrupted = {}, []
     code_cells = 0
-    for cell in nb.cells:
+    for cell, source in zip(nb.cells, sources):
         if cell.cell_type != "code":
             continue
         code_cells += 1
@@ -300,7 +304,7 @@ def cell_messages(notebook: Path) -> tuple[dict[str, str], list[str]]:
         if gid and errors:
             messages[gid] = "\n".join(ANSI.sub("", line) for e in errors for line in e.get("traceback", [])).strip()
         if any(e.get("ename") == "KeyboardInterrupt" for e in errors):
-            first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")[:60]
+            first = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")[:60]
             interrupted.append(f"code cell {code_cells}" + (f" ({gid})" if gid else "") + (f", starting {first!r}" if first else ""))
     return messages, interrupted
 

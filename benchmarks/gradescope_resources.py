@@ -19,6 +19,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -54,9 +55,10 @@ def tree_rss(pid: int) -> int:
 def measure(assignment: str, cores: str) -> dict:
     shutil.rmtree(BASE, ignore_errors=True)
     (BASE / "source").mkdir(parents=True)
-    zip_path = gradescope.build_zip(assignment, Path("/var/tmp") / f"gs-{assignment}.zip")
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(BASE / "source")
+    with tempfile.TemporaryDirectory() as tmp:  # private (0700): the zip holds the solution
+        zip_path = gradescope.build_zip(assignment, Path(tmp) / f"gs-{assignment}.zip")
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(BASE / "source")
     for name in ("setup.sh", "run_autograder"):
         (BASE / "source" / name).chmod(0o755)
     env = {**os.environ, "COURSE_PYTHON": sys.executable}

@@ -576,3 +576,22 @@ def test_a_data_step_that_cannot_get_the_data_says_to_build_the_zip_with_it(monk
         gradescope.prefetch()
     monkeypatch.setattr(gradescope, "_config", lambda: {"assignment": "03_gmm_gan"})
     assert gradescope.prefetch() == []  # an assignment that loads no data never fails the build
+
+
+def test_messages_survive_a_student_added_cell_with_an_unclosed_delimiter_and_name_an_interrupted_cell(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    added = nbformat.v4.new_code_cell("# ### BEGIN HIDDEN TESTS, a cell the student added", execution_count=1)
+    looping = nbformat.v4.new_code_cell("while True:\n    pass", execution_count=2, outputs=[nbformat.v4.new_output(
+        "error", ename="KeyboardInterrupt", evalue="", traceback=["KeyboardInterrupt"])])
+    looping.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "weights", "locked": False}
+    test = nbformat.v4.new_code_cell("assert ok\n### BEGIN HIDDEN TESTS\nassert secret_check\n### END HIDDEN TESTS",
+                                     execution_count=3, outputs=[nbformat.v4.new_output(
+                                         "error", ename="AssertionError", evalue="ok was False",
+                                         traceback=["assert secret_check", "AssertionError: ok was False"])])
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1, "locked": True}
+    nb.cells = [added, looping, test]
+    path = tmp_path / "graded.ipynb"
+    nbformat.write(nb, path)
+    messages, interrupted = gradescope.cell_messages(path)
+    assert messages["t"] == "AssertionError: ok was False"
+    assert interrupted == ["code cell 2 (weights), starting 'while True:'"]

@@ -88,9 +88,11 @@ class HideHiddenTests(ClearHiddenTests):
     def preprocess_cell(
         self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
     ) -> tuple[NotebookNode, ResourcesDict]:
-        if not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
-            # Hidden tests live in grade cells only; any other cell's text is the student's own, and a student who
-            # writes the delimiter there (without its end) must not crash the feedback
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and not meta.get("grade"):
+            # Hidden tests live in grade cells only. A student's answer cell is the student's own text, and a
+            # student who writes the delimiter there (without its end) must not crash the feedback; other cells
+            # keep nbgrader's contract
             return cell, resources
         if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
             return super().preprocess_cell(cell, resources, cell_index)  # markdown grade cells as nbgrader does
