@@ -451,22 +451,17 @@ def test_a_hidden_test_hunter_finds_nothing_and_writes_its_scratch_in_either_san
     import adversarial_class
 
     nb = adversarial_class.with_code("alice", "add_with_rnn", _hunter("01_binary_rnn"))
+    weights = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "weights")
+    weights.source += "\n# ### BEGIN HIDDEN TESTS (a student's comment: it must not stop the grader's messages)"
     results = emulated_01.grade({"01_binary_rnn.ipynb": nbformat.writes(nb).encode()}, fallback=fallback)
     report = _hunt_report(results)
     assert report == {"found": [], "writable": True}, report
     assert ("bubblewrap could not run" in results["output"]) == fallback, results["output"]
-    assert results["score"] == 10 - 2, results["output"]  # only the two add_with_rnn tests lost
+    assert "without network isolation" in results["output"] if fallback else "no network" in results["output"]
+    assert results["score"] == 10 - 2, results["output"]  # only the two add_with_rnn tests lost: the rest ran
     every = json.dumps(results)
     assert not [line for line in _hidden_lines("01_binary_rnn") if line in every]
-
-
-@pytest.mark.slow
-def test_in_the_fallback_the_solution_scores_as_with_bubblewrap_and_says_which_sandbox_ran(emulated_01):
-    solution = (course.SOLUTIONS / "01_binary_rnn" / "01_binary_rnn.ipynb").read_bytes()
-    results = emulated_01.grade({"01_binary_rnn.ipynb": solution}, fallback=True)
-    assert results["score"] == course.max_points("01_binary_rnn")[0], results["output"]
-    assert "without network isolation" in results["output"]
-    assert "FALLBACK" in emulated_01.log  # the instructor's log (stdout) names the sandbox line in full
+    assert ("FALLBACK" in emulated_01.log) == fallback  # the instructor's log (stdout) has the sandbox line in full
     assert f"{600 - gradescope.MARGIN_S} s per notebook" in emulated_01.log  # below Gradescope's 600 s
 
 
@@ -493,7 +488,7 @@ def test_setup_leaves_the_graders_files_to_root_alone(emulated_01):
 
 
 @pytest.mark.slow
-def test_another_assignments_notebook_is_graded_as_renamed_without_an_internal_error(emulated_01):
+def test_another_assignments_notebook_is_refused_with_a_reason_not_an_internal_error(emulated_01):
     other = (ROOT / "notebooks" / "03_gmm_gan" / "03_gmm_gan.ipynb").read_bytes()
     results = emulated_01.grade({"03_gmm_gan.ipynb": other})
     assert "internal error" not in results["output"] and "KeyError" not in results["output"], results["output"]
@@ -512,16 +507,6 @@ def test_each_released_notebook_is_recognised_as_its_own_assignments_and_no_othe
             assert (reason == "") == (theirs == graded), (theirs, graded, reason)
             if reason:
                 assert reason.startswith(f"this is the notebook of {theirs}, not of {graded}")
-
-
-@pytest.mark.slow
-def test_a_student_cell_with_the_hidden_tests_delimiter_is_graded_normally(emulated_01):
-    sys.path.insert(0, str(ROOT / "tests"))
-    import adversarial_class
-
-    nb = adversarial_class.with_code("alice", "weights", "# ### BEGIN HIDDEN TESTS (a student's comment)")
-    results = emulated_01.grade({"01_binary_rnn.ipynb": nbformat.writes(nb).encode()})
-    assert results["score"] == 10 and "internal error" not in results["output"], results["output"]
 
 
 # ------------------------------------------------------------------------------------------------ extended
