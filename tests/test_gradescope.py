@@ -400,10 +400,11 @@ def _hidden_lines(assignment: str) -> list[str]:
 
 
 def _hunter(assignment: str) -> str:
-    """Student code that looks for the grader's secrets wherever its uid can read (the whole file system but the
-    kernel's own tools: system folders, the kit's development checkout and environment, which Gradescope's
-    image does not have, and the data root), checks that it can write its own scratch folder, and reports both
-    through ``add_with_rnn``, which a visible test calls: its error message reaches results.json."""
+    """Student code that looks for the grader's secrets wherever its uid can read on a Gradescope image: every
+    folder such an image has beyond the operating system's own (``/autograder``, ``/tmp``, ``/var``, homes, ``/opt``,
+    ``/srv``, ``/run``, ``/mnt``, ``/media``), except the kit's development checkout, its environment and the data
+    root, which Gradescope's image does not have; it checks that it can write its own scratch folder, and reports
+    both through ``add_with_rnn``, which a visible test calls: its error message reaches results.json."""
     probe = sorted(_hidden_lines(assignment), key=len)[-1]
     half = len(probe) // 2
     skip = sorted({"/proc", "/sys", "/dev", "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc",
@@ -414,8 +415,12 @@ import json as _json, os as _os
 _probe = {probe[:half]!r} + {probe[half:]!r}
 _names = {{"expected_scores.json", "gradescope.json", "submission_metadata.json", "gradebook.db", "{assignment}.ipynb"}}
 _skip, _found = set({skip!r}), []
-for _top, _dirs, _files in _os.walk("/"):
-    _dirs[:] = [d for d in _dirs if _os.path.join(_top, d) not in _skip]
+def _walk():
+    for _root in ("/autograder", "/tmp", "/var", "/root", "/home", "/opt", "/srv", "/run", "/mnt", "/media"):
+        for _top, _dirs, _files in _os.walk(_root):
+            _dirs[:] = [d for d in _dirs if _os.path.join(_top, d) not in _skip]
+            yield _top, _dirs, _files
+for _top, _dirs, _files in _walk():
     for _f in _files:
         _p = _os.path.join(_top, _f)
         try:
