@@ -83,7 +83,14 @@ c.Autograde.sanitize_preprocessors = [
 ]
 
 # Student code runs in a sandboxed kernel (autograder/grading/sandbox.py): no network, course files hidden,
-# private scratch folder, resource limits. SandboxedExecute is nbgrader's Execute with that kernel.
+# private scratch folder, resource limits. SandboxedExecute is nbgrader's Execute with that kernel. What the kernel
+# may not see (solutions, the workspace, .git) and what it reads (its interpreter, course_utils, the data) is the
+# sandbox's one path policy; the kit's grading jobs narrow it per job, and every other route that autogrades with
+# this configuration (the formgrader's Autograde button, the nbgrader command line) gets it as it is.
+from autograder.course import Workspace  # noqa: E402
+from autograder.grading.sandbox import paths_for  # noqa: E402
+
+c.SandboxedKernelManager.hidden_paths, c.SandboxedKernelManager.readonly_paths = paths_for(Workspace(WORKSPACE))
 #
 # nbgrader counts any stderr output of a grade cell as a failure, and torch emits UserWarnings on
 # stderr. DemoteStderr turns stderr *stream* output into stdout before the scores are saved, so a warning

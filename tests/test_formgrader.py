@@ -33,9 +33,21 @@ app.load_config_file()                       # what FormgradeHandler.api does be
 coursedir = CourseDirectory(parent=app)
 api = NbGraderAPI(coursedir, parent=app)
 out = {"course_id": coursedir.course_id, "root": coursedir.root}
-out["autograde"] = api.autograde(sys.argv[1], "uidprobe", force=True, create=True)["success"]
+out["autograde"] = [api.autograde(sys.argv[1], s, force=True, create=True)["success"] for s in ("probe", "carol")]
 out["feedback"] = api.generate_feedback(sys.argv[1], "carol", force=True)["success"]
 print(json.dumps(out))
+"""
+
+# what the probe student's code tries: the solution notebook (hidden tests) and another student's submission
+PROBE = """
+import os
+print('KERNEL-UID', os.getuid())
+for _p in {paths!r}:
+    try:
+        open(_p).read(10)
+        print('READ', _p)
+    except Exception as _e:
+        print('BLOCKED', _p, type(_e).__name__)
 """
 
 
@@ -48,17 +60,20 @@ def _hidden_lines() -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's own uids exist only when grading as root")
-def test_the_formgraders_buttons_grade_in_the_sandbox_and_keep_hidden_tests_out_of_feedback(sample_class, tmp_path):
-    _, graded_ws, _ = sample_class
-    ws = tmp_path / "course"
-    shutil.copytree(graded_ws.root, ws)
+def test_the_formgraders_buttons_grade_in_the_sandbox_and_keep_hidden_tests_out_of_feedback(tmp_path):
+    ws = course.Workspace(tmp_path / "course")
+    course.generate(A, ws, tmp_path / "release")  # the assignment in the course's gradebook, as the release does
+    carol = ws.submitted / "carol" / A / f"{A}.ipynb"
+    secrets = [str(course.SOLUTIONS / A / f"{A}.ipynb"), str(carol)]
     probe = nbformat.read(SAMPLES / "alice" / A / f"{A}.ipynb", as_version=4)
-    probe.cells.append(nbformat.v4.new_code_cell("import os\nprint('KERNEL-UID', os.getuid())"))
-    (ws / "submitted" / "uidprobe" / A).mkdir(parents=True)
-    nbformat.write(probe, ws / "submitted" / "uidprobe" / A / f"{A}.ipynb")
+    probe.cells.append(nbformat.v4.new_code_cell(PROBE.format(paths=secrets)))
+    (ws.submitted / "probe" / A).mkdir(parents=True)
+    nbformat.write(probe, ws.submitted / "probe" / A / f"{A}.ipynb")
+    carol.parent.mkdir(parents=True)
+    shutil.copyfile(SAMPLES / "carol" / A / f"{A}.ipynb", carol)
     home, elsewhere = tmp_path / "instructor", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "HOME": str(home), "COURSE_GRADING_DIR": str(ws), "COURSE_ID": "dl-spring"}
+    env = {**os.environ, "HOME": str(home), "COURSE_GRADING_DIR": str(ws.root), "COURSE_ID": "dl-spring"}
     env.pop("JUPYTER_CONFIG_DIR", None)
     made = subprocess.run([sys.executable, "-m", "autograder", "formgrader-config"], cwd=ROOT, env=env, text=True,
                           capture_output=True, timeout=60)
@@ -69,14 +84,16 @@ def test_the_formgraders_buttons_grade_in_the_sandbox_and_keep_hidden_tests_out_
                           capture_output=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out == {"course_id": "dl-spring", "root": str(ROOT), "autograde": True, "feedback": True}, out
+    assert out == {"course_id": "dl-spring", "root": str(ROOT), "autograde": [True, True], "feedback": True}, out
 
-    graded = nbformat.read(ws / "autograded" / "uidprobe" / A / f"{A}.ipynb", as_version=4)
+    graded = nbformat.read(ws.autograded / "probe" / A / f"{A}.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    assert "KERNEL-UID" in printed, "the probe cell did not run"
     uid = int(printed.split("KERNEL-UID", 1)[1].split()[0])
     assert uid in range(61000, 62000), f"the button's kernel ran as uid {uid}, not as a sandbox uid"
+    assert "READ" not in printed and printed.count("BLOCKED") == 2, printed
 
-    html = (ws / "feedback" / "carol" / A / f"{A}.html").read_text()
+    html = (ws.feedback / "carol" / A / f"{A}.html").read_text()
     assert not [line for line in _hidden_lines() if line in html]
     assert "hidden tests ran here" in html
 
