@@ -38,11 +38,6 @@ from . import grade, gradebook, preflight, sandbox
 from .outcomes import Outcome, STATUS_ABSENT, STATUS_ERROR, STATUS_OK, STATUS_PROBLEM, one_line, record_outcome
 
 
-# nbgrader's files beside a collected notebook: the submission time (late penalties, the formgrader's timestamp,
-# release_feedback) and the secret that ties feedback to the submission. They travel with the notebook.
-SUBMISSION_METADATA = ("timestamp.txt", "submission_secret.txt")
-
-
 class SandboxExposed(RuntimeError):
     """Grading refused: without bubblewrap, student code could read a path the sandbox must hide."""
 
@@ -154,7 +149,7 @@ def make_jobs(submissions: Path, students: list[str], assignments: list[str], fe
             if problem:
                 jobs.append(GradeJob(student, assignment, None, problem))
                 continue
-            metadata = {name: (folder / name).read_bytes() for name in SUBMISSION_METADATA if (folder / name).is_file()}
+            metadata = {name: (folder / name).read_bytes() for name in preflight.SUBMISSION_METADATA if (folder / name).is_file()}
             jobs.append(GradeJob(student, assignment, found.notebook.read_bytes(), found.reason,
                                  feedback=feedback, timeout=timeout, threads=threads, hidden=hidden, metadata=metadata))
     return jobs

@@ -152,7 +152,7 @@ def grade_submission(
         target = workspace.submitted / student / assignment
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook, target / f"{assignment}.ipynb")
-        for name in ("timestamp.txt", "submission_secret.txt"):  # engine.SUBMISSION_METADATA: nbgrader reads them here
+        for name in preflight.SUBMISSION_METADATA:  # nbgrader reads them here
             if (folder / name).is_file():
                 shutil.copyfile(folder / name, target / name)
 

@@ -14,6 +14,9 @@ from pathlib import Path
 import nbformat
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024  # a course notebook with its plots is well under 5 MB
+# nbgrader's files beside a collected notebook: the submission time (late penalties, the formgrader's timestamp,
+# release_feedback) and the secret that ties feedback to the submission. They travel with the notebook.
+SUBMISSION_METADATA = ("timestamp.txt", "submission_secret.txt")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
 
