@@ -88,7 +88,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_formgrader_config(args: argparse.Namespace) -> int:
-    from . import formgrader
+    from .deploy import formgrader
 
     try:
         path = formgrader.write(Path(args.output) if args.output else None)
@@ -178,7 +178,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_gradescope(args: argparse.Namespace) -> int:
-    from . import gradescope
+    from .deploy import gradescope
 
     try:
         path = gradescope.build_zip(args.id, Path(args.output) if args.output else None,
@@ -192,7 +192,7 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
 
 
 def _cmd_gradescope_run(args: argparse.Namespace) -> int:
-    from . import gradescope
+    from .deploy import gradescope
 
     results = gradescope.run()
     print(f"score {results['score']:g}; {results['output'].splitlines()[0]}")
@@ -200,7 +200,7 @@ def _cmd_gradescope_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_gradescope_prefetch(args: argparse.Namespace) -> int:
-    from . import gradescope
+    from .deploy import gradescope
 
     from course_utils.data import DataUnavailable
 
@@ -213,7 +213,7 @@ def _cmd_gradescope_prefetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_gradescope_secure(args: argparse.Namespace) -> int:
-    from . import gradescope
+    from .deploy import gradescope
 
     changed = gradescope.secure()
     print(f"grader's files readable by root only ({len(changed)} modes changed): "

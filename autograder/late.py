@@ -9,7 +9,7 @@ configured once, in the grader's settings (``COURSE_LATE_PENALTY_PER_DAY``, ``CO
   ``AssignLatePenalties``, which reads the submission's ``timestamp.txt`` and the assignment's due date from the
   gradebook;
 - on Gradescope, where the submission time and due date come from ``submission_metadata.json`` and the rule
-  travels in the zip's ``gradescope.json`` (:func:`autograder.gradescope.build_zip` writes the course's values).
+  travels in the zip's ``gradescope.json`` (:func:`autograder.deploy.gradescope.build_zip` writes the course's values).
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import course, gradescope  # noqa: E402
+from autograder import course
+from autograder.deploy import gradescope  # noqa: E402
 
 BASE = Path("/autograder")
 

@@ -99,7 +99,7 @@ def test_the_formgraders_buttons_grade_in_the_sandbox_and_keep_hidden_tests_out_
 
 
 def test_formgrader_config_keeps_an_instructors_own_file(tmp_path):
-    from autograder import formgrader
+    from autograder.deploy import formgrader
 
     own = tmp_path / "nbgrader_config.py"
     own.write_text("c = get_config()\nc.Exchange.root = '/srv/x'\n")

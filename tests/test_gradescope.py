@@ -21,7 +21,8 @@ import jsonschema
 import nbformat
 import pytest
 
-from autograder import course, gradescope
+from autograder import course
+from autograder.deploy import gradescope
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "autograder" / "samples" / "submissions"
@@ -399,6 +400,20 @@ def _hidden_lines(assignment: str) -> list[str]:
             if len(line.strip()) > 20]
 
 
+def _other_checkouts() -> set[str]:
+    """Other git checkouts of the kit on this development machine (a second clone running CI beside this one, say):
+    a Gradescope image has none, and a clone made readable for its own sandboxed kernels would be found by the
+    hunter below without telling anything about the image under test. /autograder is never excluded."""
+    found = set()
+    for top in ("/tmp", "/var/tmp", "/home", "/root", "/opt", "/srv", "/mnt", "/media"):
+        for depth in ("*", "*/*", "*/*/*"):
+            for config in Path(top).glob(f"{depth}/autograder/nbgrader_config.py"):
+                checkout = config.parent.parent
+                if (checkout / ".git").exists() and checkout != ROOT:
+                    found.add(str(checkout))
+    return found
+
+
 def _hunter(assignment: str) -> str:
     """Student code that looks for the grader's secrets wherever its uid can read on a Gradescope image: every
     folder such an image has beyond the operating system's own (``/autograder``, ``/tmp``, ``/var``, homes, ``/opt``,
@@ -409,7 +424,8 @@ def _hunter(assignment: str) -> str:
     half = len(probe) // 2
     skip = sorted({"/proc", "/sys", "/dev", "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc",
                    "/boot", "/snap", "/var/lib", "/var/cache", str(ROOT), sys.prefix, str(ROOT.parent / "shared")}
-                  | ({str(ROOT.parent)} if ROOT.parent not in (Path("/"), Path("/tmp")) else set()))
+                  | ({str(ROOT.parent)} if ROOT.parent not in (Path("/"), Path("/tmp")) else set())
+                  | _other_checkouts())
     return f"""
 import json as _json, os as _os
 _probe = {probe[:half]!r} + {probe[half:]!r}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import course
+from .. import course
 
 HEADER = "# Written by `python -m autograder formgrader-config`: nbgrader, its formgrader and its command line read the\n" \
          "# course kit's configuration (sandboxed autograding, hidden tests kept out of feedback, one course id).\n"

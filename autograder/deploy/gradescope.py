@@ -37,7 +37,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from . import course, grader_settings
+from .. import course, grader_settings
 
 CONFIG = "gradescope.json"
 STUDENT = "submission"  # the student's folder name inside the private grading workspace
@@ -273,7 +273,7 @@ def lateness(metadata: dict) -> float:
 
 def late_factor(days_late: float, per_day: float, cap: float) -> float:
     """The share of the score kept: ``1 - min(cap, per_day * started days late)``, the course's one rule."""
-    from .late import fraction_kept
+    from ..late import fraction_kept
 
     return fraction_kept(days_late, per_day, cap)
 
@@ -284,7 +284,7 @@ def cell_messages(notebook: Path) -> tuple[dict[str, str], list[str]]:
     was interrupted at the cell time limit (nbclient interrupts it: its error is a ``KeyboardInterrupt``)."""
     import nbformat
 
-    from .preprocessors.hide_hidden_tests import ANSI, HideHiddenTests
+    from ..preprocessors.hide_hidden_tests import ANSI, HideHiddenTests
 
     nb = nbformat.read(notebook, as_version=4)
     sources = [cell.source for cell in nb.cells]
@@ -312,7 +312,7 @@ def results_for(assignment: str, outcome, messages: dict[str, str], days_late: f
                 note: str, seconds: float, interrupted: list[str] | None = None, sandbox_line: str = "") -> dict:
     """Gradescope's ``results.json`` for one graded (or ungradable) submission. ``interrupted``: the cells stopped
     at the cell time limit; ``sandbox_line``: which sandbox ran the student's code."""
-    from .classbook import test_cells
+    from ..classbook import test_cells
 
     hidden = {cell.grade_id for cell in test_cells(assignment) if cell.hidden}
     tests = []
@@ -409,7 +409,7 @@ def run(base: Path | None = None) -> dict:
             results = results_for(assignment, None, {}, lateness(metadata), config, "", 0.0)
             results.update(score=0.0, output=f"Not graded: {note}. Score 0.")
         else:
-            from .grading import engine
+            from ..grading import engine
 
             messages, interrupted = {}, []
             with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
