@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export MPLBACKEND ?= Agg
+# configurable-http-proxy, the hub's proxy (autograder/deploy/hub.py)
+CHP_VERSION := 5.3.0
 
 .PHONY: demo test test-extended install release check selftest nbval lab results-table clean
 
@@ -34,7 +36,13 @@ $(STAMP): pyproject.toml
 	  else echo "note: /usr/bin/chromium not found (apt install chromium); the browser test will be skipped"; fi; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,hub]'
+	@test -x $(VENV)/node/node_modules/.bin/configurable-http-proxy || command -v configurable-http-proxy >/dev/null || { \
+	  if command -v npm >/dev/null; then echo "installing configurable-http-proxy $(CHP_VERSION) (the hub's proxy) with npm into $(VENV)/node"; \
+	    npm install --silent --prefix $(VENV)/node configurable-http-proxy@$(CHP_VERSION) >/dev/null || echo "note: npm could not install configurable-http-proxy; the hub test will be skipped"; \
+	  elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then echo "installing node and npm with apt, then configurable-http-proxy"; \
+	    apt-get install -y -qq nodejs npm >/dev/null 2>&1 && npm install --silent --prefix $(VENV)/node configurable-http-proxy@$(CHP_VERSION) >/dev/null || echo "note: could not install configurable-http-proxy; the hub test will be skipped"; \
+	  else echo "note: npm not found; the hub test will be skipped (npm install -g configurable-http-proxy@$(CHP_VERSION))"; fi; }
 	rm -f $(VENV)/.installed-* && touch $@
 
 release: $(STAMP)  ## regenerate notebooks/ from solutions/

@@ -20,6 +20,9 @@
     formgrader-config [--output FILE]
                                    ~/.jupyter/nbgrader_config.py loading the kit's configuration, so that the
                                    formgrader's buttons and the nbgrader command line grade through the kit
+    hub-setup --course ID --instructor NAME --students A,B --kit DIR [...]
+                                   (root) a course on one JupyterHub machine: users, groups, exchange,
+                                   environments, the hub's configuration (docs/jupyterhub.md)
 """
 
 from __future__ import annotations
@@ -221,6 +224,26 @@ def _cmd_gradescope_secure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_hub_setup(args: argparse.Namespace) -> int:
+    from .bundle import BundleError
+    from .deploy import hub
+
+    names = lambda text: [n for n in (text or "").replace(",", " ").split() if n]  # noqa: E731
+    try:
+        course = hub.HubCourse(
+            course_id=grader_settings.valid_course_id(args.course), instructors=names(args.instructor),
+            students=names(args.students), kit=args.kit, prefix=args.prefix or "",
+            exchange_parent=args.exchange_parent or "", data_dir=args.data, python=args.python or "",
+            ip=args.ip, port=args.port, authenticator=args.authenticator, spawner=args.spawner,
+            mem_limit=args.mem_limit, cpu_limit=args.cpu_limit,
+            late_penalty_per_day=args.late_penalty_per_day, late_penalty_max=args.late_penalty_max)
+        for line in hub.setup(course, create_users=args.create_users):
+            print(line)
+    except (hub.HubSetupError, BundleError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -296,6 +319,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("formgrader-config", help="the instructor's nbgrader_config.py that loads the kit's")
     p.add_argument("--output", help="where to write it (default ~/.jupyter/nbgrader_config.py)")
     p.set_defaults(func=_cmd_formgrader_config)
+    p = sub.add_parser("hub-setup", help="(as root, on a JupyterHub machine) set a course up: users, groups, "
+                                         "exchange, environments, the hub's configuration (docs/jupyterhub.md)")
+    p.add_argument("--course", required=True, help="the course id (nbgrader's; groups nbgrader-ID, formgrade-ID)")
+    p.add_argument("--instructor", required=True, help="instructors' user names (comma-separated)")
+    p.add_argument("--students", default="", help="students' user names (comma-separated)")
+    p.add_argument("--kit", required=True, help="the instructor's copy of this kit, inside the instructor's home")
+    p.add_argument("--create-users", action="store_true", help="make missing system users (homes 0700)")
+    p.add_argument("--prefix", help="where the hub's files go (default /opt/course-hub/ID)")
+    p.add_argument("--exchange-parent", help="folder holding nbgrader's exchange (default /srv/nbgrader/ID)")
+    p.add_argument("--data", help="the shared, read-only data root (COURSE_DATA_DIR of every server)")
+    p.add_argument("--python", help="an installed Python with the course's dependencies and JupyterHub for the "
+                                    "servers (default: build PREFIX/env with pip)")
+    p.add_argument("--ip", default="", help="the hub's address (default: every interface)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--authenticator", choices=["pam", "native"], default="pam")
+    p.add_argument("--spawner", choices=["local", "systemd"], default="local")
+    p.add_argument("--mem-limit", help="per-user memory, e.g. 4G (enforced by the systemd spawner)")
+    p.add_argument("--cpu-limit", type=float, help="per-user CPUs (enforced by the systemd spawner)")
+    p.add_argument("--late-penalty-per-day", type=float, default=0.0)
+    p.add_argument("--late-penalty-max", type=float, default=1.0)
+    p.set_defaults(func=_cmd_hub_setup)
     p = sub.add_parser("gradescope-secure", help="(in the Gradescope container, from setup.sh) make the grader's "
                                                  "files readable by root only")
     p.set_defaults(func=_cmd_gradescope_secure)

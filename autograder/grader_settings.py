@@ -66,7 +66,8 @@ def _share(env: Mapping[str, str], name: str, default: float) -> float:
     return share
 
 
-def _course_id(value: str) -> str:
+def valid_course_id(value: str) -> str:
+    """``value`` if it is a valid nbgrader course id (also a Unix group name suffix), else ``ValueError``."""
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", value):
@@ -101,7 +102,7 @@ class GraderSettings:
                    notebook_timeout_s=_seconds(env, "COURSE_NOTEBOOK_TIMEOUT", cls.notebook_timeout_s),
                    workspace_dir=Path(grading_dir).expanduser().resolve() if grading_dir else default_workspace_dir(),
                    grade_exposed=env.get("COURSE_GRADE_EXPOSED", "").strip() == "1",
-                   course_id=_course_id(env.get("COURSE_ID", "").strip() or cls.course_id),
+                   course_id=valid_course_id(env.get("COURSE_ID", "").strip() or cls.course_id),
                    exchange_dir=Path(env["COURSE_EXCHANGE_DIR"]).expanduser().resolve()
                    if env.get("COURSE_EXCHANGE_DIR", "").strip() else None,
                    late_penalty_per_day=_share(env, "COURSE_LATE_PENALTY_PER_DAY", cls.late_penalty_per_day),

@@ -35,4 +35,5 @@ class PerDayLatePenalty(LateSubmissionPlugin):
     def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float) -> float | None:
         if total_seconds_late <= 0 or self.per_day <= 0:
             return None
-        return score * (1.0 - fraction_kept(total_seconds_late / 86400, self.per_day, self.max_fraction))
+        # rounded: 10 points at 10 % are 1 point taken, not 0.9999999999999998
+        return round(score * (1.0 - fraction_kept(total_seconds_late / 86400, self.per_day, self.max_fraction)), 9)

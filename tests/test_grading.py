@@ -298,7 +298,8 @@ def test_grading_in_place_in_an_nbgrader_course_keeps_collects_files_and_applies
     monkeypatch.setenv("COURSE_LATE_PENALTY_PER_DAY", "0.1")  # 1.5 days late: two started days, 20 %
 
     outcomes, _ = engine.grade_class_parallel(ws.submitted, ws, [a], jobs=1, progress=False)
-    assert [o.score for o in outcomes] == [10.0], outcomes
+    assert [(o.score, o.late_penalty) for o in outcomes] == [(8.0, 2.0)], outcomes  # the grade table's score
+    assert "late: 2 points taken" in outcomes[0].reason, outcomes[0].reason
     for name, text in collected.items():
         assert (folder / name).read_text() == text, f"grading in place changed or removed {name}"
     with Gradebook(f"sqlite:///{ws.gradebook}") as gb:

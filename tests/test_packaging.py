@@ -17,7 +17,8 @@ def _norm(spec: str) -> str:
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_norm(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    extras = [s for group in project["optional-dependencies"].values() for s in group]
+    wanted = {_norm(s) for s in project["dependencies"] + extras}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
     assert len(pip_lists) == 1, "environment.yml needs exactly one pip: section"

@@ -19,9 +19,10 @@ HEADER = "# Written by `python -m autograder formgrader-config`: nbgrader, its f
          "# course kit's configuration (sandboxed autograding, hidden tests kept out of feedback, one course id).\n"
 
 
-def instructor_config() -> str:
-    """The text of an instructor's ``nbgrader_config.py`` that loads the kit's configuration."""
-    kit = (course.ROOT / "autograder" / "nbgrader_config.py").resolve()
+def instructor_config(kit_root: Path | None = None) -> str:
+    """The text of an instructor's ``nbgrader_config.py`` that loads the configuration of the kit at ``kit_root``
+    (default: this one)."""
+    kit = (Path(kit_root or course.ROOT) / "autograder" / "nbgrader_config.py").resolve()
     return (HEADER + "c = get_config()  # noqa: F821\n"
             f"load_subconfig({str(kit)!r})  # noqa: F821\n")
 

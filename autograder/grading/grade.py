@@ -136,10 +136,11 @@ def grade_submission(
     auto_max, manual_max = course.max_points(assignment)
     start = time.perf_counter()
 
-    def done(status: str, reason: str, cells: dict[str, float] | None = None, timings: dict | None = None) -> Outcome:
+    def done(status: str, reason: str, cells: dict[str, float] | None = None, timings: dict | None = None,
+             late: float = 0.0) -> Outcome:
         cells = cells or {}
-        return Outcome(student, assignment, float(sum(cells.values())), auto_max, manual_max, status, reason,
-                       round(time.perf_counter() - start, 2), cells, timings or {})
+        return Outcome(student, assignment, max(0.0, float(sum(cells.values())) - late), auto_max, manual_max, status,
+                       reason, round(time.perf_counter() - start, 2), cells, timings or {}, late)
 
     own_server = server is None  # one submission graded alone: a worker of its own, stopped at the end
     server = server or WorkerServer(threads)
@@ -171,9 +172,13 @@ def grade_submission(
             gradebook.forget_submission(workspace, assignment, student)
             return done(STATUS_ERROR, problem)
         cells, timings = gradebook.read_scores(workspace, assignment, student), status.get("timings")
+        late = gradebook.read_late_penalty(workspace, assignment, student)
+        note = f"late: {late:g} points taken by the course's late rule" if late else ""
         if feedback and not status.get("feedback"):
-            return done(STATUS_OK, "graded, but feedback failed: " + one_line(status.get("error") or ""), cells, timings)
-        return done(STATUS_OK, "", cells, timings)
+            return done(STATUS_OK, "; ".join(filter(None, ["graded, but feedback failed: "
+                                                            + one_line(status.get("error") or ""), note])),
+                        cells, timings, late)
+        return done(STATUS_OK, note, cells, timings, late)
     except Exception as exc:  # the batch must go on whatever one submission does
         return done(STATUS_ERROR, f"internal error: {type(exc).__name__}: {one_line(str(exc) or traceback.format_exc())}")
     finally:

@@ -34,6 +34,12 @@ def forget_submission(workspace: course.Workspace, assignment: str, student: str
             shutil.rmtree(base / student / assignment, ignore_errors=True)
 
 
+def read_late_penalty(workspace: course.Workspace, assignment: str, student: str) -> float:
+    """Points the late rule took from this submission (nbgrader's ``late_submission_penalty``; 0 when on time)."""
+    with open_gradebook(workspace.gradebook) as gb:
+        return float(sum(nb.late_submission_penalty or 0.0 for nb in gb.find_submission(assignment, student).notebooks))
+
+
 def read_scores(workspace: course.Workspace, assignment: str, student: str) -> dict[str, float]:
     """Autograded points per grade cell, from the gradebook."""
     auto_ids = {c.grade_id for c in course.graded_cells(assignment) if c.autograded}

@@ -32,6 +32,8 @@ class Outcome:
     # where the time went, from the worker: "started" (epoch seconds), "autograde_s", "feedback_s", and the CPU
     # seconds of the worker ("worker_cpu_s") and of the sandboxed kernel ("kernel_cpu_s")
     timings: dict[str, float] = field(default_factory=dict)
+    # points the course's late rule took (nbgrader's late_submission_penalty); ``score`` is after it
+    late_penalty: float = 0.0
 
 
 LEDGER = "outcomes.jsonl"  # in a workspace: one line per grading, the last line for a submission wins
@@ -117,6 +119,6 @@ def format_table(outcomes: list[Outcome]) -> str:
         lines.append("\n- = nothing submitted (scored 0): " + ", ".join(f"{o.student}/{o.assignment}" for o in absent))
     notes = [o for o in outcomes if o.reason and o.status != STATUS_ABSENT]
     if notes:
-        lines.append("\n! = not graded normally. Notes:")
+        lines.append("\nNotes (! = not graded normally):")
         lines += [f"  {o.student}/{o.assignment}: [{o.status}] {o.reason}" for o in notes]
     return "\n".join(lines)
