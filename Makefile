@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 	  else echo "note: /usr/bin/chromium not found (apt install chromium); the browser test will be skipped"; fi; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,hub]'
+	$(PY) -m pip install --quiet -e '.[dev,hub,lms]'
 	@test -x $(VENV)/node/node_modules/.bin/configurable-http-proxy || command -v configurable-http-proxy >/dev/null || { \
 	  if command -v npm >/dev/null; then echo "installing configurable-http-proxy $(CHP_VERSION) (the hub's proxy) with npm into $(VENV)/node"; \
 	    npm install --silent --prefix $(VENV)/node configurable-http-proxy@$(CHP_VERSION) >/dev/null || echo "note: npm could not install configurable-http-proxy; the hub test will be skipped"; \

@@ -47,10 +47,12 @@ class Submission:
     manual_graded: int  # manually graded cells with a score
     manual_cells: int  # manually graded cells in the assignment
     cells: dict[str, float] = field(default_factory=dict)  # autograded points per test cell
+    late_penalty: float = 0.0  # points the course's late rule took (nbgrader's late_submission_penalty)
 
     @property
     def total(self) -> float:
-        return self.auto_score + self.manual_score
+        """The points that count: autograded and manual, less the late penalty."""
+        return max(0.0, self.auto_score + self.manual_score - self.late_penalty)
 
     @property
     def manual_pending(self) -> bool:
@@ -158,7 +160,8 @@ def submissions(workspace: course.Workspace, assignment: str) -> list[Submission
                 led = ledger.get((sub.student_id, assignment))
                 in_gradebook[sub.student_id] = Submission(
                     sub.student_id, assignment, STATUS_OK, led.reason if led else "", led.seconds if led else None,
-                    float(sum(cells.values())), manual, graded, manual_cells, cells)
+                    float(sum(cells.values())), manual, graded, manual_cells, cells,
+                    float(sub.late_submission_penalty or 0.0))
     result = []
     for st in students(workspace):
         if st.id in in_gradebook:

@@ -11,6 +11,8 @@
     similarity ID                  pairwise similarity of the students' own code, with an HTML report
     export --format csv|canvas|moodle [--output FILE]
                                    grades (autograded + manual) for a spreadsheet, Canvas or Moodle
+    export --format lti            the same grades posted to the LMS by LTI 1.3 (docs/lms.md)
+    lti-roster                     the LMS's learners into the gradebook, with their LTI user ids
     bundle OUT                     what students get: released notebooks, course_utils, set-up files, README
     gradescope ID [--output ZIP] [--late-penalty-per-day F] [--late-penalty-max F]
                                    the Gradescope autograder zip of one assignment (upload it as is)
@@ -79,6 +81,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from . import classbook, export
 
     ws = classbook.workspace_for(args.workspace)
+    if args.format == "lti":
+        return _lti_passback(ws, args)
     try:
         notes = export.write(ws, args.format, Path(args.output).resolve() if args.output else None, args.assignment)
     except (classbook.ClassbookError, OSError) as exc:
@@ -87,6 +91,41 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if args.output:
         print(f"export: {args.format} grades in {args.output}", file=sys.stderr)
+    return 0
+
+
+def _lti_passback(ws, args: argparse.Namespace) -> int:
+    """``export --format lti``: post the grades to the LMS (autograder/deploy/lti.py); non-zero exit on any failure."""
+    from . import classbook
+    from .deploy import lti
+
+    if args.output:
+        return _fail("--format lti posts to the LMS and writes no file: leave out --output")
+    try:
+        report = lti.passback(ws, lti.LtiPlatform.load(lti.config_path(ws)), args.assignment)
+    except (lti.LtiError, classbook.ClassbookError, OSError) as exc:
+        return _fail(str(exc))
+    for assignment, student, points, progress in report.posted:
+        print(f"{student} {assignment}: {points:g} ({progress})")
+    for line in report.failed:
+        print(f"failed: {line}", file=sys.stderr)
+    print(f"lti: {len(report.posted)} scores posted, {len(report.failed)} failed, in {report.seconds:g} s "
+          f"({report.tokens} access token{'s' if report.tokens != 1 else ''})", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _cmd_lti_roster(args: argparse.Namespace) -> int:
+    from . import classbook
+    from .deploy import lti
+
+    ws = classbook.workspace_for(args.workspace)
+    try:
+        lines = lti.roster(ws, lti.LtiPlatform.load(lti.config_path(ws)))
+    except (lti.LtiError, OSError) as exc:
+        return _fail(str(exc))
+    for line in lines:
+        print(line)
+    print(f"lti-roster: {len(lines)} learners in the gradebook with their LTI user id", file=sys.stderr)
     return 0
 
 
@@ -287,12 +326,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, help="pairs to print (default 10)")
     p.set_defaults(func=_cmd_similarity)
 
-    p = sub.add_parser("export", help="grades as a plain CSV or a Canvas / Moodle import file")
-    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv")
+    p = sub.add_parser("export", help="grades as a plain CSV or a Canvas / Moodle import file, or posted to the LMS "
+                                      "by LTI 1.3 (--format lti, docs/lms.md)")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle", "lti"], default="csv")
     p.add_argument("--output", help="file to write (default: stdout)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     p.add_argument("--workspace", help=workspace_help)
     p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("lti-roster", help="add the LMS's learners (LTI 1.3 Names and Role Provisioning) to the "
+                                          "gradebook with their LTI user ids")
+    p.add_argument("--workspace", help=workspace_help)
+    p.set_defaults(func=_cmd_lti_roster)
 
     p = sub.add_parser("bundle", help="the student edition: released notebooks, course_utils, set-up, README")
     p.add_argument("out", help="an empty or new folder outside the repository")
