@@ -13,6 +13,7 @@
                                    grades (autograded + manual) for a spreadsheet, Canvas or Moodle
     export --format lti            the same grades posted to the LMS by LTI 1.3 (docs/lms.md)
     lti-roster                     the LMS's learners into the gradebook, with their LTI user ids
+    lti-jwks                       the tool's public key set, for the LMS's registration of the tool
     bundle OUT                     what students get: released notebooks, course_utils, set-up files, README
     gradescope ID [--output ZIP] [--late-penalty-per-day F] [--late-penalty-max F]
                                    the Gradescope autograder zip of one assignment (upload it as is)
@@ -126,6 +127,20 @@ def _cmd_lti_roster(args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     print(f"lti-roster: {len(lines)} learners in the gradebook with their LTI user id", file=sys.stderr)
+    return 0
+
+
+def _cmd_lti_jwks(args: argparse.Namespace) -> int:
+    import json
+
+    from . import classbook
+    from .deploy import lti
+
+    try:
+        jwk = lti.LtiPlatform.load(lti.config_path(classbook.workspace_for(args.workspace))).public_jwk()
+    except (lti.LtiError, OSError) as exc:
+        return _fail(str(exc))
+    print(json.dumps({"keys": [jwk]}, indent=2))
     return 0
 
 
@@ -337,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "gradebook with their LTI user ids")
     p.add_argument("--workspace", help=workspace_help)
     p.set_defaults(func=_cmd_lti_roster)
+    p = sub.add_parser("lti-jwks", help="the tool's public key set (JWKS) to paste into the LMS's registration")
+    p.add_argument("--workspace", help=workspace_help)
+    p.set_defaults(func=_cmd_lti_jwks)
 
     p = sub.add_parser("bundle", help="the student edition: released notebooks, course_utils, set-up, README")
     p.add_argument("out", help="an empty or new folder outside the repository")

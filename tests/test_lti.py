@@ -194,3 +194,14 @@ def test_a_class_of_300_is_posted_within_a_minute_on_one_access_token(world):
     assert report.tokens == 1 and platform.store.token_requests == 1
     print(f"300 scores in {report.seconds} s")
     assert report.seconds < 60
+
+
+def test_the_public_key_set_for_the_lms_is_printed_and_never_the_private_key(world):
+    ws, platform, _, private = world
+    proc = subprocess.run([sys.executable, "-m", "autograder", "lti-jwks", "--workspace", str(ws.root)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    (key,) = json.loads(proc.stdout)["keys"]
+    assert key["kid"] == "tool-1" and key["alg"] == "RS256" and "d" not in key and "p" not in key
+    assert key == {**platform.registration.get_tool_key_set()["keys"][0]}
+    assert private.splitlines()[1] not in proc.stdout
