@@ -290,7 +290,9 @@ def _cmd_hub_setup(args: argparse.Namespace) -> int:
             exchange_parent=args.exchange_parent or "", data_dir=args.data, python=args.python or "",
             ip=args.ip, port=args.port, authenticator=args.authenticator, spawner=args.spawner,
             mem_limit=args.mem_limit, cpu_limit=args.cpu_limit,
-            late_penalty_per_day=args.late_penalty_per_day, late_penalty_max=args.late_penalty_max)
+            late_penalty_per_day=args.late_penalty_per_day, late_penalty_max=args.late_penalty_max,
+            lti_issuer=args.lti_issuer, lti_client_id=args.lti_client_id, lti_authorize_url=args.lti_authorize_url,
+            lti_jwks_url=args.lti_jwks_url)
         for line in hub.setup(course, create_users=args.create_users):
             print(line)
     except (hub.HubSetupError, BundleError, ValueError, OSError) as exc:
@@ -395,7 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
                                     "servers (default: build PREFIX/env with pip)")
     p.add_argument("--ip", default="", help="the hub's address (default: every interface)")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--authenticator", choices=["pam", "native"], default="pam")
+    p.add_argument("--authenticator", choices=["pam", "native", "lti"], default="pam")
+    p.add_argument("--lti-issuer", default="", help="(lti) the LMS's issuer, e.g. https://canvas.instructure.com")
+    p.add_argument("--lti-client-id", default="", help="(lti) the tool's client id in the LMS")
+    p.add_argument("--lti-authorize-url", default="", help="(lti) the LMS's OIDC authorization endpoint")
+    p.add_argument("--lti-jwks-url", default="", help="(lti) the LMS's public key set")
     p.add_argument("--spawner", choices=["local", "systemd"], default="local")
     p.add_argument("--mem-limit", help="per-user memory, e.g. 4G (enforced by the systemd spawner)")
     p.add_argument("--cpu-limit", type=float, help="per-user CPUs (enforced by the systemd spawner)")

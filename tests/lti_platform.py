@@ -78,19 +78,45 @@ class Store:
 class Platform:
     """The platform: its URLs, its registration of the tool, its storage; ``start()`` serves it on ``port``."""
 
+    redirect_uri = target_link_uri = ""  # the hub's LTI 1.3 callback and launch URL, once known
+
     def __init__(self, port: int, tool_public_key: str, tool_kid: str = "tool-1", client_id: str = "kit-tool"):
         self.url = f"http://127.0.0.1:{port}"
         self.port, self.issuer, self.client_id = port, f"http://127.0.0.1:{port}", client_id
         self.token_url, self.lineitems_url = f"{self.url}/token", f"{self.url}/courses/1/lineitems"
         self.memberships_url = f"{self.url}/courses/1/memberships"
+        self.authorize_url, self.jwks_url = f"{self.url}/authorize", f"{self.url}/jwks"
         private, public = rsa_pair()
+        self.platform_jwk = {**Registration.get_jwk(public), "kid": "platform-1", "alg": "RS256", "use": "sig"}
         jwk = Registration.get_jwk(tool_public_key)
         jwk.update(kid=tool_kid, alg="RS256", use="sig")
         self.registration = (Registration().set_iss(self.issuer).set_client_id(client_id)
                              .set_deployment_id("1").set_platform_private_key(private)
                              .set_platform_public_key(public).set_tool_key_set({"keys": [jwk]}))
         self.store = Store()
+        self.launch_users: dict[str, list[str]] = {}  # login_hint (the user's sub) -> LTI roles
         self._loop = None
+
+    def id_token(self, sub: str, nonce: str, roles: list[str]) -> str:
+        """The launch's ID token (LTI 1.3 core, 5.1 and 5.3), signed with the platform's key."""
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer, "aud": self.client_id, "sub": sub, "iat": now, "exp": now + 300, "nonce": nonce,
+            "azp": self.client_id, "name": sub,
+            "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+            "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+            "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "1",
+            "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": self.target_link_uri,
+            "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "notebook-01"},
+            "https://purl.imsglobal.org/spec/lti/claim/roles": roles,
+            "https://purl.imsglobal.org/spec/lti/claim/context": {"id": "1", "label": "DL", "title": "Deep learning"},
+            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {"scope": SCOPES[:4],
+                                                                       "lineitems": self.lineitems_url},
+            "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+                "context_memberships_url": self.memberships_url, "service_versions": ["2.0"]},
+        }
+        return jwt.encode(claims, self.registration.get_platform_private_key(), algorithm="RS256",
+                          headers={"kid": "platform-1"})
 
     # -- the three services, each on lti1p3platform's classes -------------------------------------
     def conf(self) -> "PlatformConf":
@@ -167,7 +193,28 @@ class Platform:
             def get(self):
                 self.reply(call(platform.nrps(self), "handle_get_members"))
 
+        class Jwks(Base):
+            def get(self):
+                self.finish({"keys": [platform.platform_jwk]})
+
+        class Authorize(Base):
+            """The OIDC authorization endpoint (LTI 1.3 / IMS Security Framework 5.1.1.2): checks the tool's request
+            and answers with a form that posts the ID token to the registered redirect URI."""
+
+            def get(self):
+                args = {k: v[0].decode() for k, v in self.request.query_arguments.items()}
+                if args.get("client_id") != platform.client_id or args.get("redirect_uri") != platform.redirect_uri \
+                        or args.get("response_type") != "id_token" or args.get("scope") != "openid" \
+                        or args.get("login_hint") not in platform.launch_users or not args.get("nonce"):
+                    self.set_status(400)
+                    self.finish({"error": "invalid_request", "got": args})
+                    return
+                token = platform.id_token(args["login_hint"], args["nonce"], platform.launch_users[args["login_hint"]])
+                self.finish(f"<form method=post action='{args['redirect_uri']}'>"
+                            f"<input name=id_token value='{token}'><input name=state value='{args['state']}'></form>")
+
         app = tornado.web.Application([
+            (r"/jwks", Jwks), (r"/authorize", Authorize),
             (r"/token", Token), (r"/courses/1/lineitems", LineItems), (r"/courses/1/lineitems/([^/]+)", LineItem),
             (r"/courses/1/lineitems/([^/]+)/scores", Scores), (r"/courses/1/lineitems/([^/]+)/results", Results),
             (r"/courses/1/memberships", Members)])

@@ -511,3 +511,97 @@ def test_teardown_leaves_no_process_and_no_user(flow):
     assert left == {"hub_or_proxy": [], "user_processes": {u: [] for u in flow["users"]}, "users": [],
                     "groups": []} or (not left["hub_or_proxy"] and not any(left["user_processes"].values())
                                       and not left["users"] and not left["groups"]), left
+
+
+def test_an_lms_launch_logs_students_in_under_stable_names_with_their_course_roles(tmp_path):
+    """LTI 1.3 launches from a real platform implementation (lti1p3platform, tests/lti_platform.py) into a hub set
+    up by ``hub-setup --authenticator lti``: OIDC login initiation, the platform's authorization answer, the ID token
+    posted to the hub's callback; each user logged in under :func:`lti.hub_username` with the group of their role,
+    two ``sub`` differing only by case kept apart, and the launch's claims kept in ``auth_state``."""
+    import re
+    import sqlite3
+
+    from cryptography.hazmat.primitives import serialization  # noqa: F401 - the platform needs it
+    pytest.importorskip("ltiauthenticator")
+    sys.path.insert(0, str(ROOT / "tests"))
+    from lti_platform import Platform, rsa_pair
+
+    from autograder.deploy import lti
+
+    tag = "ck" + secrets.token_hex(2)
+    course_id, instructor = f"{tag}-dl", f"{tag}prof"
+    where = Path(f"/opt/{tag}-lti-test")
+    where.mkdir(mode=0o755)
+    login_defs = Path("/etc/login.defs").read_bytes()
+    hub_proc, opened, users = None, [], [instructor]
+    platform = Platform(_free_port(), rsa_pair()[1]).start()
+    port = _free_port()
+    hub_url = f"http://127.0.0.1:{port}"
+    platform.redirect_uri = platform.target_link_uri = f"{hub_url}/hub/lti13/oauth_callback"
+    launches = {"Stu-A": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+                "stu-a": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+                "T-1": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]}
+    platform.launch_users = launches
+    seen = {}
+    try:
+        subprocess.run(["useradd", "--create-home", instructor], check=True)
+        kit = Path(pwd.getpwnam(instructor).pw_dir) / "course"
+        files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                               capture_output=True).stdout
+        kit.mkdir()
+        subprocess.run(["tar", "--null", "-T", "-", "-cf", str(where / "kit.tar")], cwd=ROOT, input=files, check=True)
+        subprocess.run(["tar", "-xf", str(where / "kit.tar"), "-C", str(kit)], check=True)
+        opened = _open_interpreter()
+        prefix = where / "hub"
+        setup = subprocess.run([sys.executable, "-m", "autograder", "hub-setup", "--course", course_id,
+                                "--instructor", instructor, "--kit", str(kit), "--prefix", str(prefix),
+                                "--exchange-parent", str(where / "exchange"), "--python", sys.executable,
+                                "--ip", "127.0.0.1", "--port", str(port), "--authenticator", "lti",
+                                "--lti-issuer", platform.issuer, "--lti-client-id", platform.client_id,
+                                "--lti-authorize-url", platform.authorize_url, "--lti-jwks-url", platform.jwks_url],
+                               capture_output=True, text=True, timeout=300)
+        assert setup.returncode == 0, setup.stderr + setup.stdout
+        course = json.loads((prefix / "course.json").read_text())
+        (prefix / "course.json").write_text(json.dumps({**course, "hub_port": _free_port(),
+                                                        "proxy_api_port": _free_port()}))
+        hub_proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(prefix / "jupyterhub_config.py")],
+                                    cwd=prefix / "state", stdout=open(where / "hub.log", "w"),
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        for _ in range(120):
+            try:
+                if requests.get(f"{hub_url}/hub/api", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.5)
+        for sub in launches:
+            s = requests.Session()
+            r = s.post(f"{hub_url}/hub/lti13/oauth_login", data={
+                "iss": platform.issuer, "login_hint": sub, "target_link_uri": platform.target_link_uri,
+                "client_id": platform.client_id, "lti_deployment_id": "1", "lti_message_hint": "notebook-01"})
+            assert r.status_code == 200 and "id_token" in r.text, (r.status_code, r.text[:500])
+            form = dict(re.findall(r"name=(\w+) value='([^']*)'", r.text))
+            r = s.post(platform.redirect_uri, data=form, allow_redirects=False)
+            assert r.status_code == 302, (r.status_code, r.text[:500], (where / "hub.log").read_text()[-2000:])
+            seen[sub] = s.get(f"{hub_url}/hub/api/user", timeout=30).json()
+        with sqlite3.connect(prefix / "state" / "jupyterhub.sqlite") as db:
+            seen["auth_state"] = {name: state is not None for name, state in
+                                  db.execute("select name, encrypted_auth_state from users")}
+        bad = requests.Session().post(platform.redirect_uri, data={"id_token": platform.id_token(
+            "Stu-A", "forged-nonce", launches["Stu-A"]), "state": "forged"}, allow_redirects=False)
+        seen["forged"] = bad.status_code
+    finally:
+        platform.stop()
+        seen["teardown"] = _teardown(hub_proc, users, course_id, where, where / "exchange", login_defs)
+        for folder, mode in opened:
+            folder.chmod(mode)
+
+    names = {sub: lti.hub_username(platform.issuer, sub) for sub in launches}
+    assert len(set(names.values())) == 3  # "Stu-A" and "stu-a" are two people
+    for sub, model in ((s, seen[s]) for s in launches):
+        assert model["name"] == names[sub], model
+    assert sorted(seen["Stu-A"]["groups"]) == [f"nbgrader-{course_id}"]
+    assert sorted(seen["T-1"]["groups"]) == sorted([f"nbgrader-{course_id}", f"formgrade-{course_id}"])
+    assert all(seen["auth_state"][names[s]] for s in launches)  # the launch's claims, kept for the passback
+    assert seen["forged"] >= 400  # a callback without the login's state cookie is refused
+    assert not seen["teardown"]["hub_or_proxy"] and not seen["teardown"]["users"]

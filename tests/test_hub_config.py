@@ -44,7 +44,7 @@ def test_each_server_gets_its_roles_configuration(tmp_path):
     c = _load(tmp_path, _course(tmp_path, data_dir="/srv/data"))
     envs = {}
     for name in ("alice", "prof"):
-        spawner = SimpleNamespace(environment={}, user=SimpleNamespace(name=name))
+        spawner = SimpleNamespace(environment={}, user=SimpleNamespace(name=name, groups=[]))
         c.Spawner.pre_spawn_hook(spawner)
         envs[name] = spawner.environment
     assert envs["alice"]["JUPYTER_CONFIG_PATH"].endswith("etc/students")
@@ -53,6 +53,27 @@ def test_each_server_gets_its_roles_configuration(tmp_path):
     assert envs["prof"]["PYTHONPATH"] == "/home/prof/course"
     assert envs["alice"]["COURSE_DATA_DIR"] == envs["prof"]["COURSE_DATA_DIR"] == "/srv/data"
     assert envs["alice"]["COURSE_EXCHANGE_DIR"] == "/srv/nbgrader/dl2026/exchange"
+
+
+def test_an_lti_hub_takes_names_and_groups_from_the_launch(tmp_path):
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "crypt_key").write_text("00" * 32)
+    c = _load(tmp_path, _course(tmp_path, authenticator="lti", lti_issuer="https://lms", lti_client_id="c1",
+                                lti_authorize_url="https://lms/auth", lti_jwks_url="https://lms/jwks"))
+    assert c.JupyterHub.authenticator_class == "autograder.deploy.hub_lti.CourseLTI13Authenticator"
+    assert c.CourseLTI13Authenticator.course_id == "dl2026" and c.LTI13Authenticator.client_id == ["c1"]
+    assert c.Authenticator.manage_groups and c.Authenticator.enable_auth_state and "load_groups" not in c.JupyterHub
+    teacher = SimpleNamespace(environment={}, user=SimpleNamespace(name="lti-abc", groups=[
+        SimpleNamespace(name="formgrade-dl2026")]))
+    import autograder.deploy.hub as hub_module
+
+    calls = []
+    original, hub_module.ensure_system_user = hub_module.ensure_system_user, calls.append
+    try:
+        c.Spawner.pre_spawn_hook(teacher)
+    finally:
+        hub_module.ensure_system_user = original
+    assert teacher.environment["JUPYTER_CONFIG_PATH"].endswith("etc/instructors") and calls == ["lti-abc"]
 
 
 def test_systemd_spawner_carries_the_per_user_limits(tmp_path):

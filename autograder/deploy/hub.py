@@ -36,6 +36,7 @@ import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -74,13 +75,18 @@ class HubCourse:
     port: int = 8000
     hub_port: int = 8081  # the hub's own API, on 127.0.0.1
     proxy_api_port: int = 8001  # the proxy's API, on 127.0.0.1
-    authenticator: str = "pam"  # or "native" (NativeAuthenticator: self sign-up, an admin approves)
+    authenticator: str = "pam"  # "native" (NativeAuthenticator: sign-up, an admin approves), "lti" (LMS launches)
     spawner: str = "local"  # or "systemd" (per-user limits by cgroups)
     mem_limit: str | None = None  # e.g. "4G" (SystemdSpawner enforces it)
     cpu_limit: float | None = None
     admin_users: list[str] = field(default_factory=list)  # JupyterHub admins (none by default)
     late_penalty_per_day: float = 0.0
     late_penalty_max: float = 1.0
+    # --authenticator lti: the LMS as an OpenID Connect provider (docs/lms.md)
+    lti_issuer: str = ""
+    lti_client_id: str = ""
+    lti_authorize_url: str = ""
+    lti_jwks_url: str = ""
 
     def __post_init__(self) -> None:
         self.prefix = self.prefix or f"/opt/course-hub/{self.course_id}"
@@ -106,9 +112,11 @@ class HubCourse:
         return cls(**json.loads((Path(prefix) / "course.json").read_text()))
 
 
-def role_environment(hub: HubCourse, user: str) -> dict[str, str]:
-    """The environment a user's server gets (the hub's ``pre_spawn_hook`` calls this; so does the test)."""
-    instructor = user in hub.instructors
+def role_environment(hub: HubCourse, user: str, teaching: bool = False) -> dict[str, str]:
+    """The environment a user's server gets (the hub's ``pre_spawn_hook`` calls this; so does the test).
+    Instructors are the course's (``--instructor``); ``teaching`` (an LTI launch's Instructor role, hence the
+    ``formgrade-<course>`` group) gives the formgrader too."""
+    instructor = user in hub.instructors or teaching
     env = {"JUPYTER_CONFIG_PATH": str(hub.config_dir("instructors" if instructor else "students")),
            "COURSE_ID": hub.course_id, "COURSE_EXCHANGE_DIR": str(hub.exchange),
            "PYTHONPATH": hub.kit if instructor else str(Path(hub.prefix) / "course"),
@@ -126,6 +134,7 @@ HUB_CONFIG = '''\
 # Written by `python -m autograder hub-setup`; the course's values are in course.json beside this file.
 # Start the hub as root:  {python_dir}/jupyterhub -f {prefix}/jupyterhub_config.py
 import json
+import os
 from pathlib import Path
 
 from autograder.deploy.hub import HubCourse, role_environment
@@ -147,7 +156,20 @@ c.JupyterHub.cleanup_servers = True  # stopping the hub stops every server it st
 
 c.Authenticator.allowed_users = set(hub.students + hub.instructors)
 c.Authenticator.admin_users = set(hub.admin_users)
-if hub.authenticator == "native":
+if hub.authenticator == "lti":
+    # LTI 1.3 launches from the LMS (autograder/deploy/hub_lti.py): names and groups from the launch; anyone the
+    # LMS launches into this course is allowed, and the launch's claims are kept (encrypted) for the passback.
+    c.JupyterHub.authenticator_class = "autograder.deploy.hub_lti.CourseLTI13Authenticator"
+    c.CourseLTI13Authenticator.course_id = hub.course_id
+    c.LTI13Authenticator.issuer = hub.lti_issuer
+    c.LTI13Authenticator.client_id = [hub.lti_client_id]
+    c.LTI13Authenticator.authorize_url = hub.lti_authorize_url
+    c.LTI13Authenticator.jwks_endpoint = hub.lti_jwks_url
+    c.Authenticator.allow_all = True
+    c.Authenticator.manage_groups = True
+    c.Authenticator.enable_auth_state = True
+    os.environ.setdefault("JUPYTERHUB_CRYPT_KEY", (HERE / "state" / "crypt_key").read_text().strip())
+elif hub.authenticator == "native":
     # Self sign-up; an admin approves each account at /hub/authorize; the system user is made on first spawn.
     c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
     c.NativeAuthenticator.open_signup = False
@@ -155,7 +177,8 @@ if hub.authenticator == "native":
     c.NativeAuthenticator.minimum_password_length = 10
 else:
     c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
-c.JupyterHub.load_groups = {{name: {{"users": users}} for name, users in hub.groups.items()}}
+if hub.authenticator != "lti":  # with LTI the launches manage the groups
+    c.JupyterHub.load_groups = {{name: {{"users": users}} for name, users in hub.groups.items()}}
 
 if hub.spawner == "systemd":
     c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
@@ -177,8 +200,9 @@ c.Spawner.start_timeout = 120
 
 def _course_environment(spawner):
     """Each server gets its role's configuration: the formgrader for instructors only."""
-    spawner.environment.update(role_environment(hub, spawner.user.name))
-    if hub.authenticator == "native":
+    teaching = any(g.name == f"formgrade-{{hub.course_id}}" for g in spawner.user.groups)
+    spawner.environment.update(role_environment(hub, spawner.user.name, teaching))
+    if hub.authenticator in ("native", "lti"):
         from autograder.deploy.hub import ensure_system_user
 
         ensure_system_user(spawner.user.name)
@@ -361,6 +385,14 @@ def setup(hub: HubCourse, create_users: bool = False) -> list[str]:
     (hub.config_dir("instructors") / "nbgrader_config.py").write_text(formgrader.instructor_config(kit))
     done.append(f"Jupyter configuration per role in {prefix / 'etc'} (students: no formgrader)")
 
+    if hub.authenticator == "lti":
+        missing = [k for k in ("lti_issuer", "lti_client_id", "lti_authorize_url", "lti_jwks_url") if not getattr(hub, k)]
+        if missing:
+            raise HubSetupError("--authenticator lti needs " + ", ".join("--" + m.replace("_", "-") for m in missing))
+        key = prefix / "state" / "crypt_key"
+        if not key.exists():  # JupyterHub encrypts auth_state (the launch's claims) with it
+            key.write_text(secrets.token_hex(32))
+            key.chmod(0o600)
     (prefix / "course.json").write_text(json.dumps(asdict(hub), indent=2))
     python_dir = Path(hub.python).parent
     (prefix / "jupyterhub_config.py").write_text(HUB_CONFIG.format(python_dir=python_dir, prefix=prefix))
