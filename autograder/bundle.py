@@ -17,7 +17,7 @@ from pathlib import Path
 from . import course, release
 
 MARKER = "COURSE_BUNDLE"
-INSTRUCTOR_ONLY = ("nbval", "distributed", "copydetect")  # dependencies students do not need
+INSTRUCTOR_ONLY = ("nbval", "distributed", "copydetect", "hypothesis")  # dependencies students do not need
 
 
 class BundleError(RuntimeError):
