@@ -295,6 +295,10 @@ def expect_on_meta(fn: Any, *args: Any, what: str, **kwargs: Any) -> Any:
             return func(*args, **kwargs)
 
     fn = _on_meta(fn) if isinstance(fn, torch.nn.Module) else fn
+    # torch.distributions checks its arguments' values (loc real, scale positive), which a meta tensor does not have:
+    # the check would refuse a correct Normal(mu, sigma).rsample(), so it is off while fn runs
+    validating = torch.distributions.Distribution._validate_args
+    torch.distributions.Distribution.set_default_validate_args(False)
     try:
         with _ServeCopies():
             result = fn(*[_on_meta(a) for a in args], **{k: _on_meta(v) for k, v in kwargs.items()})
@@ -306,6 +310,8 @@ def expect_on_meta(fn: Any, *args: Any, what: str, **kwargs: Any) -> Any:
             f"GPU) it failed with {type(exc).__name__}: {str(exc).splitlines()[0][:200]}. Keep every tensor on the "
             "device of the inputs: build new tensors with device=x.device (or torch.*_like), no .numpy()"
         ) from None
+    finally:
+        torch.distributions.Distribution.set_default_validate_args(validating)
     leaves = [r for r in (result if isinstance(result, (tuple, list)) else (result,)) if torch.is_tensor(r)]
     moved = [str(r.device) for r in leaves if r.device.type != "meta"]
     if moved:
