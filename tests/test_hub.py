@@ -87,6 +87,34 @@ def _open_interpreter() -> list[tuple[Path, int]]:
     return changed
 
 
+def _copy_kit(kit: Path, where: Path) -> None:
+    """The instructor's copy of this kit: the files git tracks and those it does not ignore, as they are here."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                           capture_output=True).stdout
+    kit.mkdir()
+    subprocess.run(["tar", "--null", "-T", "-", "-cf", str(where / "kit.tar")], cwd=ROOT, input=files, check=True)
+    subprocess.run(["tar", "-xf", str(where / "kit.tar"), "-C", str(kit)], check=True)
+
+
+def _start_hub(prefix: Path, where: Path, url: str) -> subprocess.Popen:
+    """Start the hub hub-setup configured (as root, its API and proxy on free ports) and wait until it answers."""
+    course = json.loads((prefix / "course.json").read_text())
+    (prefix / "course.json").write_text(json.dumps({**course, "hub_port": _free_port(),
+                                                    "proxy_api_port": _free_port()}))
+    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(prefix / "jupyterhub_config.py")],
+                            cwd=prefix / "state", stdout=open(where / "hub.log", "w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    for _ in range(120):
+        try:
+            if requests.get(f"{url}/hub/api", timeout=2).status_code == 200:
+                return proc
+        except requests.ConnectionError:
+            pass
+        assert proc.poll() is None, (where / "hub.log").read_text()[-3000:]
+        time.sleep(0.5)
+    raise AssertionError(f"the hub did not answer within 60 s: {(where / 'hub.log').read_text()[-3000:]}")
+
+
 class Hub:
     """The hub under test: its course, its base URL, and each user's API token."""
 
@@ -232,11 +260,7 @@ def flow(tmp_path_factory):
         subprocess.run(["chpasswd"], input="".join(f"{u}:{p}\n" for u, p in passwords.items()), text=True,
                        check=True)
         kit = Path(pwd.getpwnam(instructor).pw_dir) / "course"
-        kit.mkdir()
-        files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                               capture_output=True).stdout
-        subprocess.run(["tar", "--null", "-T", "-", "-cf", str(where / "kit.tar")], cwd=ROOT, input=files, check=True)
-        subprocess.run(["tar", "-xf", str(where / "kit.tar"), "-C", str(kit)], check=True)
+        _copy_kit(kit, where)
         opened = _open_interpreter()
         python = Path(sys.prefix) / "bin" / "python"
         port = _free_port()
@@ -249,24 +273,9 @@ def flow(tmp_path_factory):
                                   else []), capture_output=True, text=True, timeout=300)
         assert setup.returncode == 0, setup.stderr + setup.stdout
         seen["setup"] = setup.stdout
-        course = HubCourse.load(prefix)
-        course.hub_port, course.proxy_api_port = _free_port(), _free_port()
-        (prefix / "course.json").write_text(json.dumps({**json.loads((prefix / "course.json").read_text()),
-                                                        "hub_port": course.hub_port,
-                                                        "proxy_api_port": course.proxy_api_port}))
-        hub = Hub(course, f"http://127.0.0.1:{port}", passwords)
-        hub_log = open(where / "hub.log", "w")
-        hub_proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(prefix / "jupyterhub_config.py")],
-                                    cwd=prefix / "state", stdout=hub_log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        for _ in range(120):
-            try:
-                if requests.get(f"{hub.url}/hub/api", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert hub_proc.poll() is None, (where / "hub.log").read_text()[-3000:]
-            time.sleep(0.5)
+        hub_proc = _start_hub(prefix, where, f"http://127.0.0.1:{port}")
+        hub = Hub(HubCourse.load(prefix), f"http://127.0.0.1:{port}", passwords)
+        course = hub.course
         t0 = time.monotonic()
         for user in [instructor, alice, bob, carol]:
             requests.post(f"{hub.url}/hub/api/users/{user}/server", headers=hub.login(user), timeout=120)
@@ -546,11 +555,7 @@ def test_an_lms_launch_logs_students_in_under_stable_names_with_their_course_rol
     try:
         subprocess.run(["useradd", "--create-home", instructor], check=True)
         kit = Path(pwd.getpwnam(instructor).pw_dir) / "course"
-        files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                               capture_output=True).stdout
-        kit.mkdir()
-        subprocess.run(["tar", "--null", "-T", "-", "-cf", str(where / "kit.tar")], cwd=ROOT, input=files, check=True)
-        subprocess.run(["tar", "-xf", str(where / "kit.tar"), "-C", str(kit)], check=True)
+        _copy_kit(kit, where)
         opened = _open_interpreter()
         prefix = where / "hub"
         setup = subprocess.run([sys.executable, "-m", "autograder", "hub-setup", "--course", course_id,
@@ -561,19 +566,7 @@ def test_an_lms_launch_logs_students_in_under_stable_names_with_their_course_rol
                                 "--lti-authorize-url", platform.authorize_url, "--lti-jwks-url", platform.jwks_url],
                                capture_output=True, text=True, timeout=300)
         assert setup.returncode == 0, setup.stderr + setup.stdout
-        course = json.loads((prefix / "course.json").read_text())
-        (prefix / "course.json").write_text(json.dumps({**course, "hub_port": _free_port(),
-                                                        "proxy_api_port": _free_port()}))
-        hub_proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(prefix / "jupyterhub_config.py")],
-                                    cwd=prefix / "state", stdout=open(where / "hub.log", "w"),
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        for _ in range(120):
-            try:
-                if requests.get(f"{hub_url}/hub/api", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
+        hub_proc = _start_hub(prefix, where, hub_url)
         for sub in launches:
             s = requests.Session()
             r = s.post(f"{hub_url}/hub/lti13/oauth_login", data={
