@@ -5,10 +5,10 @@ cells as they were, so they serve here too; a few more mutants follow."""
 import importlib.util
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location(
-    "heldout_06", Path(__file__).resolve().parents[2] / "benchmarks" / "heldout" / "06_conditional_gan.py")
-_heldout = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_heldout)
+_spec = importlib.util.spec_from_file_location("_heldout", Path(__file__).resolve().parent / "_heldout.py")
+_helper = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_helper)
+ANSWERS = _helper.answers("06_conditional_gan")
 
 _CELL = {"one-hot": "test_one_hot", "generator": "test_conditional_generator",
          "discriminator": "test_conditional_discriminator", "scores": "test_conditional_discriminator"}
@@ -27,7 +27,7 @@ class ConditionalGenerator(nn.Module):
         return {out}.view(-1, 1, 28, 28)
 """
 
-SENTENCES = [(name, note, _cell(name), code) for kind, name, note, code in _heldout.ANSWERS if kind == "wrong"] + [
+SENTENCES = [(name, note, _cell(name), code) for kind, name, note, code in ANSWERS if kind == "wrong"] + [
     ("one-hot-with-ten-columns", "a float32 tensor (B, num_classes)", "test_one_hot",
      "def one_hot(labels, num_classes=10):\n    return F.one_hot(labels, 10).float()\n"),
     ("generator-in-zero-one", "images (B, 1, 28, 28) in [-1, 1] (a tanh at the end)", "test_conditional_generator",
@@ -46,7 +46,7 @@ class ConditionalDiscriminator(nn.Module):
 """),
 ]
 
-ALTERNATIVES = [(name, note, code) for kind, name, note, code in _heldout.ANSWERS if kind == "correct"]
+ALTERNATIVES = [(name, note, code) for kind, name, note, code in ANSWERS if kind == "correct"]
 
 UNTESTED = [
     ("Suggested: for the generator, a linear layer ... then two nn.ConvTranspose2d layers",
