@@ -135,35 +135,52 @@ def expect_binary(got: Any, what: str) -> None:
 def output_layer_shifted(net: Any, *inputs: Any, shift: float = 100.0) -> tuple[Any, Any, Any]:
     """``net(*inputs)`` as it is, then with ``+shift`` and ``-shift`` added to its output layer's output.
 
-    The output layer is the last module with parameters of its own that runs in the forward pass (a final
-    ``nn.Linear`` or convolution, or a norm layer after it). What the network does after that layer is its
-    output activation, and the three answers show which one it is, whatever way the student wrote it:
-    none (``plus - base == base - minus == shift``, possibly scaled), tanh (``plus`` near +1, ``minus`` near
-    -1), sigmoid (``minus`` near 0), ReLU (``minus`` 0). Runs without gradients in the mode ``net`` is in:
-    put it in evaluation mode first when it has dropout.
+    The output layer is the last layer operation that runs in the forward pass: a linear map or a convolution (as
+    ``nn.Linear``, ``F.linear`` on a ``ParameterList``, a parametrized layer such as ``spectral_norm`` or
+    ``weight_norm``, or a matrix product), or a norm layer after it. It is found at PyTorch's dispatch level, so
+    however the network is written. What the network does after that layer is its output activation, and the three
+    answers show which one it is: none (``plus - base == base - minus == shift``, possibly scaled), tanh (``plus``
+    near +1, ``minus`` near -1), sigmoid (``minus`` near 0), ReLU (``minus`` 0). Runs without gradients in the mode
+    ``net`` is in: put it in evaluation mode first when it has dropout.
     """
-    import torch
+    base, count = _run_shifting_last_layer(net, inputs, None)
+    if not count:
+        raise CheckFailure(f"{type(net).__name__} has no linear, convolutional or norm layer that runs in its forward pass")
+    plus, _ = _run_shifting_last_layer(net, inputs, (count - 1, shift))
+    minus, _ = _run_shifting_last_layer(net, inputs, (count - 1, -shift))
+    return base, plus, minus
 
-    order: list = []
-    leaves = [m for m in net.modules() if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
-    hooks = [m.register_forward_hook(lambda module, args, out: order.append(module)) for m in leaves]
-    try:
-        with torch.no_grad():
-            base = net(*inputs)
-    finally:
-        for h in hooks:
-            h.remove()
-    if not order:
-        raise CheckFailure(f"{type(net).__name__} has no layer with parameters that runs in its forward pass")
-    results = [base]
-    for sign in (1.0, -1.0):
-        hook = order[-1].register_forward_hook(lambda module, args, out, s=sign: out + s * shift)
-        try:
-            with torch.no_grad():
-                results.append(net(*inputs))
-        finally:
-            hook.remove()
-    return tuple(results)
+
+# Layer operations at the dispatch level: what nn.Linear, F.linear, matrix products, convolutions and norm layers run
+_LAYER_OPS = {"convolution", "addmm", "mm", "bmm", "linear"}
+
+
+def _run_shifting_last_layer(net: Any, inputs: tuple, shift_at: tuple[int, float] | None,
+                             capture: list | None = None) -> tuple[Any, int]:
+    """Run ``net`` without gradients, counting the layer operations (and norms); add ``shift_at[1]`` to the output of
+    layer operation number ``shift_at[0]``; with ``capture``, append each layer operation's output to it."""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    count = [0]
+
+    class _Layers(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            name = func.overloadpacket.__name__
+            if name in _LAYER_OPS or name in _NORMS:
+                index, count[0] = count[0], count[0] + 1
+                first = out[0] if isinstance(out, (tuple, list)) else out
+                if capture is not None and torch.is_tensor(first):
+                    capture.append(first.detach().clone())
+                if shift_at is not None and index == shift_at[0]:
+                    shifted = first + shift_at[1]
+                    return (shifted, *out[1:]) if isinstance(out, (tuple, list)) else shifted
+            return out
+
+    with torch.no_grad(), _Layers():
+        result = net(*inputs)
+    return result, count[0]
 
 
 # Operations that count as a layer or an activation in :func:`layer_trace` (aten names at the dispatch level,
@@ -227,26 +244,19 @@ def layer_trace(fn: Any, *inputs: Any) -> tuple[Any, list[dict]]:
 def affine_gap(net: Any, a: Any, b: Any) -> float:
     """How far the output of ``net``'s output layer is from an affine function of the input, between inputs ``a`` and
     ``b``: ``max |o((a + b) / 2) - (o(a) + o(b)) / 2|`` over the batch, relative to ``mean |o|``, where ``o`` is the
-    output of the last layer with parameters of its own (found with forward hooks, so whatever follows it, such as a
-    tanh or a sigmoid, does not count). About 1e-7 (rounding) for a network whose hidden layers apply no nonlinearity,
-    or discard its result; far larger for one with ReLUs that are used. Run it in evaluation mode."""
+    output of the last layer operation (found as :func:`output_layer_shifted` finds it, so whatever follows it, such
+    as a tanh or a sigmoid, does not count). About 1e-7 (rounding) for a network whose hidden layers apply no
+    nonlinearity, or discard its result; far larger for one with ReLUs that are used. Run it in evaluation mode."""
     import torch
 
-    order: list = []
-    leaves = [m for m in net.modules() if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
-    hooks = [m.register_forward_hook(lambda module, args, out: order.append(out)) for m in leaves]
-    try:
-        outputs = []
-        with torch.no_grad():
-            for x in (a, b, (a + b) / 2):
-                order.clear()
-                net(x)
-                if not order:
-                    raise CheckFailure(f"{type(net).__name__} has no layer with parameters that runs in its forward pass")
-                outputs.append(order[-1].float())
-    finally:
-        for h in hooks:
-            h.remove()
+    outputs = []
+    for x in (a, b, (a + b) / 2):
+        seen: list = []
+        _run_shifting_last_layer(net, (x,), None, capture=seen)
+        if not seen:
+            raise CheckFailure(f"{type(net).__name__} has no linear, convolutional or norm layer that runs in its "
+                               "forward pass")
+        outputs.append(seen[-1].float())
     oa, ob, om = outputs
     scale = float(torch.cat([oa.abs().flatten(), ob.abs().flatten()]).mean()) + 1e-12
     return float((om - (oa + ob) / 2).abs().max()) / scale
@@ -334,16 +344,19 @@ def _feeds_layers(module: Any) -> bool:
 
 
 def expect_nonlinearity_between_layers(net: Any, *inputs: Any, what: str) -> None:
-    """Check that no linear or convolutional layer of ``net`` receives the unchanged output of the layer before it.
+    """Check that no linear or convolutional layer of ``net`` receives the previous one's output through nothing but
+    affine steps (a batch norm in evaluation mode), so that the two would compose to one affine map.
 
-    Forward hooks record, in the order they run, the output of every linear, convolutional and normalisation layer
-    and the input of every linear and convolutional one; if a weight layer's input equals (element for element,
-    whatever its shape) the output of the layer that ran just before it, nothing was applied in between: an
-    activation is missing, or its result is discarded, and the two layers compose to one affine map. Layers
-    fed by anything else (an embedding, a recurrent layer) are not checked. Runs without gradients, in evaluation
+    Forward hooks record, in the order they run, the input and output of every linear, convolutional and
+    normalisation layer; if each layer from one weight layer to the next received its predecessor's output unchanged
+    (element for element, whatever its shape) and all between them are batch norms (affine in evaluation mode),
+    nothing nonlinear was applied: an activation is missing, or its result is discarded. A layer or group norm
+    normalises each sample and counts as nonlinear, and so does an activation placed before a norm. Layers fed by
+    anything else (an embedding, a recurrent layer) are not checked. Runs without gradients, in evaluation
     mode (so that dropout does not pass for a nonlinearity), and restores the mode.
     """
     import torch
+    import torch.nn as nn
 
     records: list[tuple[Any, Any, Any]] = []
 
@@ -362,11 +375,20 @@ def expect_nonlinearity_between_layers(net: Any, *inputs: Any, what: str) -> Non
         net.train(was_training)
         for h in handles:
             h.remove()
-    for (before, _, out), (layer, inp, _) in zip(records, records[1:]):
-        if not _weight_layer(layer) or out is None or inp is None or out.numel() != inp.numel():
+    affine = (nn.modules.batchnorm._BatchNorm,)  # affine in evaluation mode; layer, group and instance norms are not
+    previous = None
+    for i, (layer, _, _) in enumerate(records):
+        if not _weight_layer(layer):
             continue
-        if torch.equal(out.flatten(), inp.flatten()):
-            raise CheckFailure(
-                f"{what}: a {type(layer).__name__} layer receives the unchanged output of the {type(before).__name__} "
-                "before it, so the two compose to one affine map: put a nonlinearity (such as ReLU) between them "
-                "and use its result")
+        if previous is not None:
+            chain = records[previous:i + 1]
+            handed_over = all(out is not None and inp is not None and out.numel() == inp.numel()
+                              and torch.equal(out.flatten(), inp.flatten())
+                              for (_, _, out), (_, inp, _) in zip(chain, chain[1:]))
+            if handed_over and all(isinstance(m, affine) for m, _, _ in chain[1:-1]):
+                through = "".join(f" through its {type(m).__name__}" for m, _, _ in chain[1:-1])
+                raise CheckFailure(
+                    f"{what}: a {type(layer).__name__} layer receives the output of the {type(chain[0][0]).__name__} "
+                    f"before it{through} unchanged, so the two compose to one affine map: put a nonlinearity (such as "
+                    "ReLU) between them and use its result")
+        previous = i
