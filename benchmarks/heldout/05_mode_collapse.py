@@ -1,9 +1,11 @@
 """Held-out answers for notebook 05, written on 2026-12-07 from the notebook's text alone (a colleague's style, not
 the solution's), before its grade cells were changed for issue 50. See benchmarks/heldout/01_binary_rnn.py.
 
-Two answers are judged by the text as it stood when they were written ("before"): drawing Gaussian noise with
-``torch.normal(images, amount)`` (no gradient reaches the images) and noise that ignores the images' device broke
-nothing the text then said, so they are ``correct`` here; the hidden tests already demanded both."""
+Three answers are judged by the text as it stood when they were written ("before"): drawing Gaussian noise with
+``torch.normal(images, amount)`` (no gradient reaches the images) and noise built on the CPU whatever the device of the
+images or the data (Parts 3 and 5) broke nothing the text then said, so they are ``correct`` here; the hidden tests
+already demanded two of them. Two answers were relabelled, before any grading change, on reading the text again (their
+notes say why)."""
 
 ANSWERS = [
     # ---------------------------------------------------------------- correct, written another way
@@ -350,7 +352,7 @@ def unrolled_g_step(G, D, opt_G, real, z_dim, k, d_lr):
     loss.backward(); opt_G.step()
     return loss.detach()
 """),
-    ("wrong", "unrolled-noise-on-the-cpu", "fresh noise torch.randn(len(real), z_dim) (on the device of the data)", """
+    ("correct", "unrolled-noise-on-the-cpu", "Part 3 (noise built on the CPU: the text did not say on which device; written as wrong, relabelled on reading the text again)", """
 def unrolled_g_step(G, D, opt_G, real, z_dim, k, d_lr):
     D_copy = copy.deepcopy(D)
     opt = torch.optim.SGD(D_copy.parameters(), lr=d_lr)
@@ -401,7 +403,7 @@ def unrolled_surrogate_g_step(G, D, opt_G, real, z_dim, k, d_lr):
     loss.backward(); opt_G.step()
     return loss.item()
 """),
-    ("wrong", "surrogate-g-loss-on-the-last-unrolled-fakes", "the non-saturating generator loss on fresh fakes", """
+    ("correct", "surrogate-g-loss-on-the-last-unrolled-fakes", "Part 4 (written as wrong; read again, the generator's fakes are drawn after the last update and no discriminator step used them: fresh, so correct)", """
 def unrolled_surrogate_g_step(G, D, opt_G, real, z_dim, k, d_lr):
     params = {n: p.detach().requires_grad_() for n, p in D.named_parameters()}
     fake = G(torch.randn(len(real), z_dim, device=real.device))
