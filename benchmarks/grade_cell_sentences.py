@@ -7,7 +7,9 @@
 - **valid alternatives** (``ALTERNATIVES``): correct answers in designs the text allows; accepted when every grade
   cell passes;
 - **held-out answers** (``--heldout``, ``benchmarks/heldout/<id>.py``): answers written from the text alone before
-  the grade cells were changed, correct or wrong, to measure the cells on answers nobody listed.
+  the grade cells were changed, correct or wrong, to measure the cells on answers nobody listed. Where the text was
+  later changed to state a requirement, the module's ``RECLASSIFIED`` says which answers the new text judges
+  otherwise, and the report uses that label.
 
 Every answer runs as ``tests/test_grade_cells.py`` runs grade cells: the solution's definitions, the answer's
 redefinitions, then each grade cell, hidden tests included, in process.
@@ -57,7 +59,10 @@ def measure(notebook: str, heldout: bool = False) -> dict:
     module = _load(source)
     rows = []
     if heldout:
-        cases = [(kind, name, note, code) for kind, name, note, code in module.ANSWERS]
+        # an answer the text's own later wording judges otherwise than when it was written (the module says which)
+        relabel = getattr(module, "RECLASSIFIED", {})
+        cases = [(*relabel.get(name, (kind, note)), name, code) for kind, name, note, code in module.ANSWERS]
+        cases = [(kind, name, note, code) for kind, note, name, code in cases]
     else:
         cases = [("wrong", name, sentence, code, cell) for name, sentence, cell, code in module.SENTENCES]
         cases += [("correct", name, note, code, None) for name, note, code in module.ALTERNATIVES]

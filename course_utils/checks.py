@@ -298,9 +298,19 @@ def expect_on_meta(fn: Any, *args: Any, what: str, **kwargs: Any) -> Any:
             kwargs = kwargs or {}
             source = args[0] if args and torch.is_tensor(args[0]) else None
             if source is not None and source.device.type == "meta":
-                if func is torch.ops.aten._to_copy.default and torch.device(kwargs.get("device") or "meta").type != "meta":
-                    return torch.zeros(source.shape, dtype=kwargs.get("dtype") or source.dtype, device=kwargs["device"])
-                if func is torch.ops.aten._local_scalar_dense.default:
+                # .cpu() / .to(device) reach here as aten._to_copy, or as aten.to.* under torch.inference_mode()
+                if func.overloadpacket in (torch.ops.aten._to_copy, torch.ops.aten.to):
+                    target, dtype = kwargs.get("device"), kwargs.get("dtype")
+                    for a in args[1:]:
+                        if isinstance(a, (torch.device, str)) and target is None:
+                            target = a
+                        elif torch.is_tensor(a) and target is None:
+                            target, dtype = a.device, dtype or a.dtype
+                        elif isinstance(a, torch.dtype) and dtype is None:
+                            dtype = a
+                    if target is not None and torch.device(target).type != "meta":
+                        return torch.zeros(source.shape, dtype=dtype or source.dtype, device=target)
+                if func in (torch.ops.aten._local_scalar_dense.default, torch.ops.aten.item.default):
                     return False if source.dtype == torch.bool else (0.0 if source.is_floating_point() else 0)
             return func(*args, **kwargs)
 

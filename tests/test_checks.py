@@ -77,3 +77,29 @@ def test_a_student_error_inside_a_check_keeps_its_full_traceback():
     error = _error_in_kernel("def add(a, b):\n    return a + undefined_name\n",
                              "expect_equal(add(1, 2), 3, 'add(1, 2)')\n")
     assert error.ename == "NameError" and "undefined_name" in "\n".join(error.traceback)
+
+
+def test_expect_on_meta_lets_an_answer_read_values_and_judges_only_where_results_land():
+    """Reading values (``.item()``, ``.cpu().numpy()``, ``.tolist()``) works on a GPU, so it must work here, with and
+    without ``torch.inference_mode()``; a tensor built on the CPU and mixed in, or returned, is refused."""
+    import numpy as np
+    import torch
+
+    from course_utils.checks import CheckFailure, expect_on_meta
+
+    def reads_values(x):
+        counts = np.bincount(x.argmax(1).cpu().numpy(), minlength=3)
+        return x * 2, float(x.sum().item()), counts, x.sum().tolist()
+
+    def reads_values_in_inference_mode(x):
+        with torch.inference_mode():
+            return reads_values(x) + (x.to("cpu", torch.float64).shape, bool((x > 0).any().item()))
+
+    x = torch.randn(4, 3)
+    for fn in (reads_values, reads_values_in_inference_mode):
+        out = expect_on_meta(fn, x, what=fn.__name__)
+        assert out[0].device.type == "meta" and out[1] == 0.0 and out[2].tolist() == [4, 0, 0]
+    with pytest.raises(CheckFailure, match="returned a tensor on cpu"):
+        expect_on_meta(lambda x: x.cpu() * 2, x, what="moves its result")
+    with pytest.raises(CheckFailure, match="failed with RuntimeError"):
+        expect_on_meta(lambda x: x + torch.ones(3), x, what="mixes a CPU tensor in")

@@ -46,7 +46,27 @@ def run_grade_cell(assignment: str, grade_id: str, variant: str = "") -> None:
             exec(compile(cell.source, f"<{meta.get('grade_id')}>", "exec"), namespace)
     if variant:
         exec(compile(textwrap.dedent(variant), "<variant>", "exec"), namespace)
-    exec(compile(cells[grade_id], f"<{grade_id}>", "exec"), namespace)
+    _exec_like_a_kernel(cells[grade_id], grade_id, namespace)
+
+
+def _exec_like_a_kernel(source: str, grade_id: str, namespace: dict) -> None:
+    """Run a grade cell as the kernel does, down to its displayed value: a cell whose last expression shows a number
+    earns that number as partial credit in nbgrader (``determine_grade``), so a check that returns 0.0 as the last
+    line scores 0 in the real grader; here it fails as it would there."""
+    import ast
+
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, f"<{grade_id}>", "exec"), namespace)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), f"<{grade_id}>", "eval"), namespace)
+        if value is not None:
+            try:
+                shown = float(repr(value))
+            except ValueError:
+                return
+            raise AssertionError(f"grade cell {grade_id} displays {shown} as its last value: nbgrader would take "
+                                 "it as the score (assign the last check's result to _)")
 
 
 def expect_fail(assignment: str, grade_id: str, variant: str) -> None:
@@ -652,14 +672,14 @@ def unrolled_surrogate_g_step(G, D, opt_G, real, z_dim, k, d_lr):
     names = [name for name, _ in D.named_parameters()]
     weights = {start}
     for _ in range(k):
-        fake = G(torch.randn(len(real), z_dim)){detach}
+        fake = G(torch.randn(len(real), z_dim, device=real.device)){detach}
         r = torch.func.functional_call(D, dict(zip(names, weights)), (real,))
         f = torch.func.functional_call(D, dict(zip(names, weights)), (fake,))
         loss = (F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
                 + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)))
         grads = torch.autograd.grad(loss, weights, create_graph={create_graph})
         weights = [w - d_lr * g for w, g in zip(weights, grads)]
-    s = torch.func.functional_call(D, dict(zip(names, weights)), (G(torch.randn(len(real), z_dim)),))
+    s = torch.func.functional_call(D, dict(zip(names, weights)), (G(torch.randn(len(real), z_dim, device=real.device)),))
     loss_g = F.binary_cross_entropy_with_logits(s, torch.ones_like(s))
     opt_G.zero_grad()
     loss_g.backward()

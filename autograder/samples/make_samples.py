@@ -38,7 +38,9 @@ hand it in. Run this after changing a released notebook (``python -m autograder.
 - carol: the classifier shares D's layers instead of copying them, label_histogram leaves G in evaluation
   mode, the unrolled step trains the copy k + 1 times (off by one), true unrolling on detached fakes, and
   salt-and-pepper noise with probability amount for each of -1 and +1, drawn on the CPU whatever the images'
-  device (on a GPU, the "noise on D's inputs" run would fail: 3 points before issue 39's device check, 2 since).
+  device (on a GPU, the "noise on D's inputs" run would fail: 3 points before issue 39's device check, 2 since),
+  and every noise of Parts 2-4 drawn on the CPU whatever G's or the data's device, which the text asks for since
+  issue 50 (0 points since: the 2 were the two "leaves D alone" tests).
 
 06_conditional_gan
 - alice: correct, written another way (scatter_ one-hot, LeakyReLU generator without batch norm,
@@ -501,10 +503,10 @@ ANSWERS_05: dict[str, dict[str, str]] = {
     bce = F.binary_cross_entropy_with_logits
     for _ in range(k):
         scores_real = torch.func.functional_call(D, dict(zip(names, weights)), real)
-        scores_fake = torch.func.functional_call(D, dict(zip(names, weights)), G(torch.randn(len(real), z_dim)))
+        scores_fake = torch.func.functional_call(D, dict(zip(names, weights)), G(torch.randn(len(real), z_dim, device=real.device)))
         loss = bce(scores_real, torch.ones_like(scores_real)) + bce(scores_fake, torch.zeros_like(scores_fake))
         weights = [w - d_lr * g for w, g in zip(weights, torch.autograd.grad(loss, weights, create_graph=True))]
-    scores = torch.func.functional_call(D, dict(zip(names, weights)), G(torch.randn(len(real), z_dim)))
+    scores = torch.func.functional_call(D, dict(zip(names, weights)), G(torch.randn(len(real), z_dim, device=real.device)))
     loss = bce(scores, torch.ones_like(scores))
     opt_G.zero_grad()
     loss.backward()
