@@ -9,7 +9,7 @@
 - **held-out answers** (``--heldout``, ``benchmarks/heldout/<id>.py``): answers written from the text alone before
   the grade cells were changed, correct or wrong, to measure the cells on answers nobody listed. Where the text was
   later changed to state a requirement, the module's ``RECLASSIFIED`` says which answers the new text judges
-  otherwise, and the report uses that label.
+  otherwise, and the report uses that label (``--as-written``: the labels of the time, as the "before" reports).
 
 Every answer runs as ``tests/test_grade_cells.py`` runs grade cells: the solution's definitions, the answer's
 redefinitions, then each grade cell, hidden tests included, in process.
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "grade_cell_sentences")]
 
 
 def _load(path: Path):
@@ -54,20 +54,16 @@ def failing_cells(notebook: str, variant: str) -> dict[str, str]:
     return failed
 
 
-def measure(notebook: str, heldout: bool = False) -> dict:
-    source = ROOT / ("benchmarks/heldout" if heldout else "tests/grade_cell_sentences") / f"{notebook}.py"
-    module = _load(source)
-    rows = []
+def measure(notebook: str, heldout: bool = False, as_written: bool = False) -> dict:
     if heldout:
-        # an answer the text's own later wording judges otherwise than when it was written (the module says which)
-        relabel = getattr(module, "RECLASSIFIED", {})
-        cases = [(*relabel.get(name, (kind, note)), name, code) for kind, name, note, code in module.ANSWERS]
-        cases = [(kind, name, note, code) for kind, note, name, code in cases]
+        from _heldout import answers  # labels as the text now judges them, or as written (RECLASSIFIED)
+
+        cases = [(kind, name, note, code, None) for kind, name, note, code in answers(notebook, as_written)]
     else:
+        module = _load(ROOT / "tests" / "grade_cell_sentences" / f"{notebook}.py")
         cases = [("wrong", name, sentence, code, cell) for name, sentence, cell, code in module.SENTENCES]
         cases += [("correct", name, note, code, None) for name, note, code in module.ALTERNATIVES]
-    if heldout:
-        cases = [(*case, None) for case in cases]
+    rows = []
     for kind, name, note, code, cell in cases:
         failed = failing_cells(notebook, code)
         ok = not failed if kind == "correct" else (cell in failed if cell else bool(failed))
@@ -83,11 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", nargs="*", default=None)
     parser.add_argument("--heldout", action="store_true", help="the held-out answers instead")
+    parser.add_argument("--as-written", action="store_true",
+                        help="held-out answers labelled as the text judged them when written (the 'before' reports)")
     parser.add_argument("--out", help="write OUT.json")
     args = parser.parse_args(argv)
     folder = ROOT / ("benchmarks/heldout" if args.heldout else "tests/grade_cell_sentences")
     notebooks = args.notebooks or sorted(p.stem for p in folder.glob("[0-9]*.py"))
-    report = [measure(nb, args.heldout) for nb in notebooks]
+    report = [measure(nb, args.heldout, args.as_written) for nb in notebooks]
     for r in report:
         what = "held-out" if args.heldout else "sentence mutants / valid alternatives"
         print(f"{r['notebook']} ({what}): wrong caught {r['wrong_caught']}/{r['wrong']}, "

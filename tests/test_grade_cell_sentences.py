@@ -6,6 +6,7 @@ answers is ``benchmarks/grade_cell_sentences.py``."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from autograder import course
 from test_grade_cells import run_grade_cell
 
 CASES = Path(__file__).resolve().parent / "grade_cell_sentences"
+sys.path.insert(0, str(CASES))  # the sentence files import their helper, _heldout, by name
 
 
 def _module(notebook: str):

@@ -1,13 +1,9 @@
 """Notebook 02, sentence by sentence (issue 50); the layout is tests/grade_cell_sentences/01_binary_rnn.py's. The
 held-out answers (benchmarks/heldout/02_sentiment_gru_mlp.py), each written from one sentence, serve here."""
 
-import importlib.util
-from pathlib import Path
+from _heldout import answers
 
-_spec = importlib.util.spec_from_file_location("_heldout", Path(__file__).resolve().parent / "_heldout.py")
-_helper = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helper)
-ANSWERS = _helper.answers("02_sentiment_gru_mlp")
+ANSWERS = answers("02_sentiment_gru_mlp")
 
 _CELL = {"punctuation": "test_tokenize", "only-lowercase": "test_tokenize", "vocab": "test_build_vocab",
          "pad": "test_encode_and_pad", "truncate": "test_encode_and_pad", "unknown": "test_encode_and_pad",

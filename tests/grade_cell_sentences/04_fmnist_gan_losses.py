@@ -3,13 +3,9 @@ held-out answers (benchmarks/heldout/04_fmnist_gan_losses.py), each written from
 ones as sentence mutants, the correct ones (a ParameterList applied with F.linear, weight-normalised layers, a norm
 after its activation) as valid alternatives."""
 
-import importlib.util
-from pathlib import Path
+from _heldout import answers
 
-_spec = importlib.util.spec_from_file_location("_heldout", Path(__file__).resolve().parent / "_heldout.py")
-_helper = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helper)
-ANSWERS = _helper.answers("04_fmnist_gan_losses")
+ANSWERS = answers("04_fmnist_gan_losses")
 
 _CELL = {"generator-two": "test_networks_three_hidden_layers", "generator-tanh": "test_networks_shapes_and_ranges",
          "generator": "test_networks_shapes_and_ranges", "discriminator": "test_networks_shapes_and_ranges",

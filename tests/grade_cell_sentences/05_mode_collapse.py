@@ -2,18 +2,9 @@
 held-out answers (benchmarks/heldout/05_mode_collapse.py), each written from one sentence, serve here (with the three
 the text now judges otherwise, ``RECLASSIFIED``), and the sentences they left alone get mutants of their own."""
 
-import importlib.util
-from pathlib import Path
+from _heldout import answers
 
-_spec = importlib.util.spec_from_file_location("_heldout", Path(__file__).resolve().parent / "_heldout.py")
-_helper = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helper)
-_heldout_spec = importlib.util.spec_from_file_location(
-    "heldout_05", Path(__file__).resolve().parents[2] / "benchmarks" / "heldout" / "05_mode_collapse.py")
-_heldout = importlib.util.module_from_spec(_heldout_spec)
-_heldout_spec.loader.exec_module(_heldout)
-_RELABEL = _heldout.RECLASSIFIED
-ANSWERS = [(*_RELABEL.get(name, (kind, note)), name, code) for kind, name, note, code in _helper.answers("05_mode_collapse")]
+ANSWERS = answers("05_mode_collapse")
 
 _CLS, _HIST = "test_classifier_from_discriminator", "test_label_histogram"
 _U_EXACT, _U_ALONE = "test_unrolled_g_step_exact", "test_unrolled_g_step_leaves_D_alone"
@@ -118,7 +109,7 @@ def _histogram(eval="G.eval()", ctx="with torch.no_grad():", batch="min(1000, n 
     return _HISTOGRAM.format(eval=eval, ctx=ctx if ctx else "if True:", batch=batch, width=width, count=count, ret=ret)
 
 
-SENTENCES = [(name, note, _cell(name), code) for kind, note, name, code in ANSWERS if kind == "wrong"] + [
+SENTENCES = [(name, note, _cell(name), code) for kind, name, note, code in ANSWERS if kind == "wrong"] + [
     ("classifier-always-ten-classes", "replaced by a new nn.Linear with num_classes outputs", _CLS, '''
 def classifier_from_discriminator(D, num_classes=10):
     clf = copy.deepcopy(D)
@@ -174,7 +165,7 @@ def label_histogram(G, classifier, n=3000, z_dim=Z_DIM):
     ("noise-salt-and-pepper-dims-the-rest", "otherwise it keeps its value", _DIST, _noise(kept="0.9 * images")),
 ]
 
-ALTERNATIVES = [(name, note, code) for kind, note, name, code in ANSWERS if kind == "correct"] + [
+ALTERNATIVES = [(name, note, code) for kind, name, note, code in ANSWERS if kind == "correct"] + [
     ("classifier-del-and-append", "Sequential editing instead of item assignment", '''
 def classifier_from_discriminator(D, num_classes=10):
     clf = copy.deepcopy(D)

@@ -2,13 +2,9 @@
 held-out answers (benchmarks/heldout/06_conditional_gan.py) were each written from one sentence and all hold on the
 cells as they were, so they serve here too; a few more mutants follow."""
 
-import importlib.util
-from pathlib import Path
+from _heldout import answers
 
-_spec = importlib.util.spec_from_file_location("_heldout", Path(__file__).resolve().parent / "_heldout.py")
-_helper = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helper)
-ANSWERS = _helper.answers("06_conditional_gan")
+ANSWERS = answers("06_conditional_gan")
 
 _CELL = {"one-hot": "test_one_hot", "generator": "test_conditional_generator",
          "discriminator": "test_conditional_discriminator", "scores": "test_conditional_discriminator"}

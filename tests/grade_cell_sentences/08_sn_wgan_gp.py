@@ -2,13 +2,9 @@
 held-out answers (benchmarks/heldout/08_sn_wgan_gp.py), each written from one sentence, all hold on the cells as they
 were, and serve here."""
 
-import importlib.util
-from pathlib import Path
+from _heldout import answers
 
-_spec = importlib.util.spec_from_file_location("_heldout", Path(__file__).resolve().parent / "_heldout.py")
-_helper = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helper)
-ANSWERS = _helper.answers("08_sn_wgan_gp")
+ANSWERS = answers("08_sn_wgan_gp")
 
 _CELL = {"power": "test_power_iteration", "eps": "test_gradient_penalty", "no-create": "test_gradient_penalty",
          "norm": "test_gradient_penalty", "one-sided": "test_gradient_penalty", "penalty": "test_gradient_penalty",
