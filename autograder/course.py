@@ -54,6 +54,19 @@ class Workspace:
     def gradebook(self) -> Path:
         return self.root / "gradebook.db"
 
+    def create(self) -> None:
+        """Make the workspace folder if it is missing, readable by its owner only (0700).
+
+        The gradebook holds every assignment's source cells, hidden tests included, and ``autograded/`` holds
+        the class's notebooks; under the usual umask both would be world-readable, so any student with a shell
+        on the grading machine (a hub, a shared server) could read them. An existing folder keeps its mode: the
+        instructor chose it (the sandbox's preflight still refuses one that a kernel could read).
+        """
+        if not self.root.is_dir():
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, exist_ok=True)
+            self.root.chmod(0o700)  # mkdir's mode is masked by the umask; 0700 is already the strictest
+
     def config(self, release_dir: Path | None = None) -> Config:
         """The course configuration with this workspace's folders filled in (absolute paths)."""
         cfg = load_config()
@@ -89,7 +102,7 @@ def generate(assignment: str, workspace: Workspace, release_dir: Path) -> None:
     gradebook, which autograding needs to restore locked and deleted cells: the release command and the grading
     engine both call it.
     """
-    workspace.root.mkdir(parents=True, exist_ok=True)
+    workspace.create()
     api = nbgrader_api(workspace.config(release_dir=release_dir))
     result = api.generate_assignment(assignment, force=True, create=True)
     if not result["success"]:

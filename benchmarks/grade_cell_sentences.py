@@ -16,6 +16,8 @@ redefinitions, then each grade cell, hidden tests included, in process.
 
     python benchmarks/grade_cell_sentences.py                     # sentence mutants and valid alternatives
     python benchmarks/grade_cell_sentences.py --heldout --out benchmarks/results/heldout-01-after
+    python benchmarks/grade_cell_sentences.py --all --out benchmarks/results/grade-cells-DATE   # one table: operator
+        # mutants (grade_cell_mutants.py), sentence mutants, valid alternatives, held-out answers, per notebook
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +78,45 @@ def measure(notebook: str, heldout: bool = False, as_written: bool = False) -> d
             "correct_accepted": sum(r["as_it_should"] for r in correct), "correct": len(correct), "answers": rows}
 
 
+def combined(notebooks: list[str]) -> tuple[list[dict], str]:
+    """Every measure of the grade cells per notebook, side by side: operator mutants (``grade_cell_mutants.py``),
+    sentence mutants, valid alternatives, held-out answers (as the text now judges them); rows and a markdown table."""
+    import time
+
+    import grade_cell_mutants
+
+    rows = []
+    for notebook in notebooks:
+        began = time.perf_counter()
+        operators, _ = grade_cell_mutants.evaluate(notebook, sample=None, seed=0, timeout=60.0)
+        sentences = measure(notebook)
+        heldout = measure(notebook, heldout=True) if (ROOT / "benchmarks" / "heldout" / f"{notebook}.py").is_file() else None
+        rows.append({"notebook": notebook, "operator_mutants": operators, "sentences": sentences, "heldout": heldout,
+                     "seconds": round(time.perf_counter() - began, 1)})
+        print(f"{notebook}: {time.perf_counter() - began:.0f} s", flush=True)
+
+    def frac(a, b):
+        return f"{a}/{b}"
+
+    lines = ["| notebook | operator mutants killed (equivalent) | sentence mutants killed by their cell | "
+             "valid alternatives accepted | held-out wrong caught | held-out correct accepted |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        o, s, h = r["operator_mutants"], r["sentences"], r["heldout"]
+        lines.append(f"| {r['notebook']} | {frac(o['killed'], o['mutants'] - o['equivalent'])} ({o['equivalent']}) | "
+                     f"{frac(s['wrong_caught'], s['wrong'])} | {frac(s['correct_accepted'], s['correct'])} | "
+                     + (f"{frac(h['wrong_caught'], h['wrong'])} | {frac(h['correct_accepted'], h['correct'])} |" if h
+                        else "- | - |"))
+    total = lambda key, part: sum((r[part] or {}).get(key, 0) for r in rows)  # noqa: E731
+    lines.append(f"| all | {sum(r['operator_mutants']['killed'] for r in rows)}/"
+                 f"{sum(r['operator_mutants']['mutants'] - r['operator_mutants']['equivalent'] for r in rows)} | "
+                 f"{total('wrong_caught', 'sentences')}/{total('wrong', 'sentences')} | "
+                 f"{total('correct_accepted', 'sentences')}/{total('correct', 'sentences')} | "
+                 f"{total('wrong_caught', 'heldout')}/{total('wrong', 'heldout')} | "
+                 f"{total('correct_accepted', 'heldout')}/{total('correct', 'heldout')} |")
+    return rows, "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", nargs="*", default=None)
@@ -82,7 +124,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-written", action="store_true",
                         help="held-out answers labelled as the text judged them when written (the 'before' reports)")
     parser.add_argument("--out", help="write OUT.json")
+    parser.add_argument("--all", action="store_true",
+                        help="one table per notebook: operator mutants, sentence mutants, alternatives, held-out")
     args = parser.parse_args(argv)
+    if args.all:
+        import datetime as dt
+        import platform
+        import time
+
+        began = time.perf_counter()
+        notebooks = args.notebooks or sorted(p.stem for p in (ROOT / "tests" / "grade_cell_sentences").glob("[0-9]*.py"))
+        rows, table = combined(notebooks)
+        print(table)
+        if args.out:
+            out = Path(args.out)
+            meta = {"command": "python " + " ".join(sys.argv), "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+                    "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "minutes": round((time.perf_counter() - began) / 60, 1)}
+            out.with_suffix(".json").write_text(json.dumps({"meta": meta, "notebooks": rows}, indent=1) + "\n")
+            out.with_suffix(".md").write_text(
+                f"# Grade cells, every measure, {meta['date'][:10]}\n\n`{meta['command']}`, {meta['minutes']} min "
+                f"({meta['machine']}). Operator mutants: `grade_cell_mutants.py` (killed of the non-equivalent ones; "
+                "the reviewed equivalent ones in brackets). Sentence mutants and valid alternatives: "
+                "`tests/grade_cell_sentences/<id>.py`. Held-out: `benchmarks/heldout/<id>.py`, as the text now judges "
+                "them (RECLASSIFIED).\n\n" + table + "\n")
+        ok = all(r["operator_mutants"]["survivors"] == 0 and r["sentences"]["wrong_caught"] == r["sentences"]["wrong"]
+                 and r["sentences"]["correct_accepted"] == r["sentences"]["correct"] for r in rows)
+        return 0 if ok else 1
     folder = ROOT / ("benchmarks/heldout" if args.heldout else "tests/grade_cell_sentences")
     notebooks = args.notebooks or sorted(p.stem for p in folder.glob("[0-9]*.py"))
     report = [measure(nb, args.heldout, args.as_written) for nb in notebooks]

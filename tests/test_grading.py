@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -231,6 +232,47 @@ def test_grade_command_writes_csv_and_prints_the_table(tmp_path):
     assert "zed/01_binary_rnn: [problem] JSON, but not a notebook" in proc.stdout
     rows = list(csv.DictReader((tmp_path / "ws" / "grades.csv").open()))
     assert {(r["student"], r["score"], r["max_score"]) for r in rows} == {("bob", "0.0", "10.0"), ("zed", "0.0", "10.0")}
+
+
+def test_a_new_workspace_is_unreadable_to_other_users_of_the_machine():
+    """The grade command run in a world-traversable folder (``/tmp``, a shared course folder): the workspace it
+    creates holds the gradebook (hidden tests) and the class's graded notebooks, so another uid must be unable to
+    read or list any of it whatever the umask. Checked as that uid would: a process of its own trying to read."""
+    import tempfile
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to act as a second uid")
+    python = shutil.which("python3", path="/usr/bin:/bin")  # the kit's own may sit in root's private home
+    if python is None:
+        pytest.skip("no system python3 for the second uid to run")
+    shared = Path(tempfile.mkdtemp(prefix="shared-course-"))
+    try:
+        shared.chmod(0o755)
+        shutil.copytree(SAMPLES / "bob", shared / "subs" / "bob")
+        ws = shared / "ws"
+        old = os.umask(0o022)
+        try:
+            proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(shared / "subs"), "--workspace",
+                                   str(ws), "--assignment", A], capture_output=True, text=True, cwd=ROOT, timeout=600)
+        finally:
+            os.umask(old)
+        assert proc.returncode == 0, proc.stderr
+        assert ws.joinpath("gradebook.db").is_file() and any(ws.joinpath("autograded").rglob("*.ipynb"))
+        probe = ("import os, sys\n"
+                 "for p in sys.argv[1:]:\n"
+                 "    try:\n"
+                 "        open(p, 'rb').read(1) if os.path.isfile(p) else os.listdir(p)\n"
+                 "        print('READ', p)\n"
+                 "    except OSError:\n"
+                 "        pass\n")
+        targets = [ws / "gradebook.db", ws / "autograded", ws / "feedback", ws]
+        other = subprocess.run([python, "-c", probe, *map(str, targets)], user=65534, group=65534,
+                               extra_groups=[], capture_output=True, text=True, timeout=60, cwd="/")
+        assert other.returncode == 0, other.stderr
+        assert other.stdout == "", f"another user of the machine could read the grading workspace:\n{other.stdout}"
+        assert ws.stat().st_mode & 0o777 == 0o700, f"workspace mode {ws.stat().st_mode & 0o777:o}, expected 700"
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def test_a_run_killed_midway_and_restarted_finishes_the_class(tmp_path):

@@ -117,7 +117,7 @@ def grade_job(job: GradeJob, seed: bytes, use_bwrap: bool | None = None) -> JobR
                          worker=worker)
     with tempfile.TemporaryDirectory(prefix=f"job-{job.student}-{job.assignment}-") as tmp:
         ws = course.Workspace(Path(tmp) / "workspace")
-        ws.root.mkdir(parents=True)
+        ws.create()
         ws.gradebook.write_bytes(seed)
         folder = Path(tmp) / "submissions" / job.student / job.assignment
         folder.mkdir(parents=True)
@@ -208,7 +208,7 @@ def grade_class_parallel(
     from dask.distributed import as_completed
 
     workspace = workspace or grader_settings.workspace()
-    workspace.root.mkdir(parents=True, exist_ok=True)
+    workspace.create()
     students, wanted, notes = grade.discover(submissions, assignments)
     cores = os.cpu_count() or 1
     jobs = max(1, jobs or cores)

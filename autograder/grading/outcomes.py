@@ -46,7 +46,7 @@ def record_outcome(workspace: course.Workspace, outcome: Outcome) -> None:
     limit, broken file, absent) and how long it took, for ``python -m autograder report`` and ``export``.
     One line per grading, appended in one write, so a run killed midway leaves every finished line intact.
     """
-    workspace.root.mkdir(parents=True, exist_ok=True)
+    workspace.create()
     with (workspace.root / LEDGER).open("a") as fh:
         fh.write(json.dumps(asdict(outcome), sort_keys=True) + "\n")
 
