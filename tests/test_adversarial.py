@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import threading
 import time
@@ -251,6 +252,7 @@ async def _fork_bomb_kernel(workspace: Path):
     finally:
         kc.stop_channels()
         await km.shutdown_kernel(now=True)  # kills the kernel, then releases its uid
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def test_a_fork_bomb_next_door_does_not_starve_a_kernel(tmp_path):
