@@ -151,6 +151,70 @@ def test_a_dying_kernel_is_reported_and_scores_zero(adversarial_batch, student):
     assert "kernel died" in o.reason, o.reason
 
 
+DIES_LEAVING_A_CHILD = (
+    "import os, time\n"
+    "if os.fork() == 0:\n"
+    "    os.setsid()\n"
+    "    time.sleep(120)\n"
+    "    os._exit(0)\n"
+    "time.sleep(0.5)\n"
+    "os._exit(1)")
+
+
+def _scratches(root: Path) -> set[Path]:
+    """The kernels' scratch folders: under ``root`` with bubblewrap, in the system's temporary folder without."""
+    import tempfile
+
+    return {*root.glob("kernel-*"), *Path(tempfile.gettempdir()).glob("kernel-*")}
+
+
+@pytest.mark.parametrize("use_bwrap", [True, False], ids=["bubblewrap", "fallback"])
+def test_a_kernel_that_dies_frees_its_uid_its_folders_and_its_children(tmp_path, use_bwrap):
+    """A kernel that exits on its own is never shut down: nbclient only cleans up after it. That clean-up must
+    free what a shutdown frees (its uid, its scratch and socket folders, whatever it forked), or a long-lived
+    grading worker keeps a uid per dead kernel and, without bubblewrap, a student's child process outlives
+    the submission and later shares its uid with another student's kernel."""
+    import tempfile
+
+    from nbclient.exceptions import DeadKernelError
+    from traitlets.config import Config
+
+    from autograder.preprocessors.sandboxed_execute import SandboxedExecute
+
+    scratch = Path(tempfile.mkdtemp(prefix="dies-"))  # outside pytest's 0700 tree, like a grader's
+    scratch.chmod(0o711)
+    try:
+        cfg = Config()
+        hidden, readonly = sandbox.paths_for(course.Workspace(tmp_path / "ws"))
+        cfg.SandboxedKernelManager.hidden_paths, cfg.SandboxedKernelManager.readonly_paths = hidden, readonly
+        cfg.SandboxedKernelManager.scratch_root = str(scratch)
+        cfg.SandboxedKernelManager.use_bwrap = use_bwrap
+        before = _scratches(scratch)
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell("import os, sys\nprint(os.getuid(), sys.argv[sys.argv.index('-f') + 1])"),
+            nbformat.v4.new_code_cell(DIES_LEAVING_A_CHILD)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        with contextlib.suppress(DeadKernelError):
+            SandboxedExecute(config=cfg, timeout=60).preprocess(nb, {"metadata": {"path": str(scratch)}})
+        uid, connection_file = nb.cells[0].outputs[0]["text"].split()
+        uid = int(uid)
+        if sandbox.drops_privileges():
+            assert sandbox.tasks_of(uid) == 0, f"processes of the dead kernel still run as uid {uid}"
+        assert not Path(connection_file).parent.exists(), "the dead kernel's socket folder is still in /tmp"
+        left = _scratches(scratch) - before
+        assert not left, f"the dead kernel's scratch is still there: {sorted(map(str, left))}"
+        if sandbox.drops_privileges():
+            fd = os.open(sandbox.UID_LOCKS / str(uid), os.O_RDWR)
+            try:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the uid is still claimed
+            finally:
+                os.close(fd)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def test_resource_bombs_are_contained(adversarial_batch):
     outcomes, _, ws, *_ = adversarial_batch
     for student in ("forkbomb", "membomb", "hugeoutput"):

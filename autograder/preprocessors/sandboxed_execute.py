@@ -98,11 +98,22 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if self._uid is not None and not restart:
-            self._uid.release()
+            self._uid.release()  # kills what still runs as the uid, then hands the uid on
             self._uid = None
         if self._scratch is not None and not restart:
             shutil.rmtree(self._scratch, ignore_errors=True)
             shutil.rmtree(self._sockets, ignore_errors=True)
+            self._scratch = self._sockets = None
+
+    async def cleanup_resources(self, restart: bool = False) -> None:
+        """What nbclient calls, without a shutdown, for a kernel that has died (``os._exit``, a segfault).
+
+        ``AsyncKernelManager.cleanup_resources`` is jupyter_client's own function, bound when its class was
+        defined, so without this the clean-up above never ran for a dead kernel: its uid stayed claimed for the
+        life of the grading worker, its folders stayed in /tmp, and, without bubblewrap's PID namespace, what
+        it had forked kept running as that uid. A kernel shut down alive gets here a second time: harmless.
+        """
+        await self._async_cleanup_resources(restart=restart)
 
 
 class SandboxedExecute(Execute):
