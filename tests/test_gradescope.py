@@ -486,6 +486,29 @@ def test_a_hidden_test_hunter_finds_nothing_and_writes_its_scratch_in_either_san
     assert f"{600 - gradescope.MARGIN_S} s per notebook" in emulated_01.log  # below Gradescope's 600 s
 
 
+@pytest.mark.parametrize("fallback", [False, True], ids=["bubblewrap", "fallback-without-CAP_SYS_ADMIN"])
+def test_a_kernel_that_dies_leaves_no_process_of_the_student_running_in_either_sandbox_mode(emulated_01, fallback):
+    """A submission that starts a process of its own (``setsid``: out of the kernel's process group) and then kills
+    its kernel: graded 0 with the reason, and once ``run_autograder`` returns nothing runs as a kernel uid; without
+    bubblewrap's PID namespace only the sandbox's clean-up of the dead kernel can stop that process."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import adversarial_class
+
+    from autograder.grading import sandbox
+
+    code = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\n    os._exit(0)\n"
+            "time.sleep(0.5)\nos._exit(1)")
+    nb = adversarial_class.with_code("alice", "weights", code)
+    try:
+        results = emulated_01.grade({"01_binary_rnn.ipynb": nbformat.writes(nb).encode()}, fallback=fallback)
+        assert results["score"] == 0 and "kernel died" in results["output"], results["output"]
+        left = {uid: sandbox.tasks_of(uid) for uid in sandbox.UID_POOL[:20] if sandbox.tasks_of(uid)}
+        assert not left, f"processes of a dead kernel still run after grading (uid: count): {left}"
+    finally:
+        for uid in sandbox.UID_POOL[:20]:
+            subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
+
+
 @pytest.mark.slow
 def test_the_fallback_refuses_to_grade_when_a_secret_is_readable(emulated_01):
     solutions = emulated_01.base / "source" / "solutions"
