@@ -65,7 +65,7 @@ class Workspace:
         if not self.root.is_dir():
             self.root.parent.mkdir(parents=True, exist_ok=True)
             self.root.mkdir(mode=0o700, exist_ok=True)
-            self.root.chmod(0o700)  # mkdir's mode is masked by the umask; 0700 is already the strictest
+            self.root.chmod(0o700)  # mkdir's mode (never wider than 0700: no moment readable) minus the umask's bits
 
     def config(self, release_dir: Path | None = None) -> Config:
         """The course configuration with this workspace's folders filled in (absolute paths)."""

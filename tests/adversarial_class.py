@@ -60,6 +60,16 @@ def _probe(paths: list[str], mode: str) -> str:
     )
 
 
+# Starts a process of its own (setsid: out of the kernel's process group), then kills its kernel.
+DIES_LEAVING_A_CHILD = (
+    "import os, time\n"
+    "if os.fork() == 0:\n"
+    "    os.setsid()\n"
+    "    time.sleep(300)\n"
+    "    os._exit(0)\n"
+    "time.sleep(0.5)\n"
+    "os._exit(1)")
+
 TAMPER = """
 import builtins, sys, types
 import numpy, numpy.testing, torch

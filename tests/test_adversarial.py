@@ -151,16 +151,6 @@ def test_a_dying_kernel_is_reported_and_scores_zero(adversarial_batch, student):
     assert "kernel died" in o.reason, o.reason
 
 
-DIES_LEAVING_A_CHILD = (
-    "import os, time\n"
-    "if os.fork() == 0:\n"
-    "    os.setsid()\n"
-    "    time.sleep(120)\n"
-    "    os._exit(0)\n"
-    "time.sleep(0.5)\n"
-    "os._exit(1)")
-
-
 def _scratches(root: Path) -> set[Path]:
     """The kernels' scratch folders: under ``root`` with bubblewrap, in the system's temporary folder without."""
     import tempfile
@@ -192,7 +182,7 @@ def test_a_kernel_that_dies_frees_its_uid_its_folders_and_its_children(tmp_path,
         before = _scratches(scratch)
         nb = nbformat.v4.new_notebook(cells=[
             nbformat.v4.new_code_cell("import os, sys\nprint(os.getuid(), sys.argv[sys.argv.index('-f') + 1])"),
-            nbformat.v4.new_code_cell(DIES_LEAVING_A_CHILD)])
+            nbformat.v4.new_code_cell(adversarial_class.DIES_LEAVING_A_CHILD)])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         with contextlib.suppress(DeadKernelError):
             SandboxedExecute(config=cfg, timeout=60).preprocess(nb, {"metadata": {"path": str(scratch)}})
