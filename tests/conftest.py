@@ -14,6 +14,27 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "autograder" / "samples" / "submissions"
 
 
+def fallback_kernel_cannot_start() -> str | None:
+    """Why a grading kernel without bubblewrap, run as a uid of its own, could not start from this checkout, or None.
+
+    Without bubblewrap nothing binds the kit's interpreter into the kernel's view: its uid must reach it through
+    the real folders. A checkout under a private folder (``mktemp -d`` makes 0700) is out of its reach, and every
+    kernel dies at start-up. Probed as such a uid would: a process of its own imports the kernel's module."""
+    import subprocess
+    import sys
+
+    from autograder.grading import sandbox
+
+    if not sandbox.drops_privileges():
+        return None  # the kernel runs as the grader's own user: it reaches what the grader reaches
+    command = sandbox.wrap([sys.executable, "-c", "import grading_kernel"], Path("/"), Path("/"),
+                           sandbox.Policy(hidden=[], readonly=[]), use_bwrap=False, uid=sandbox.NOBODY)
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
+    if proc.returncode != 0:
+        return f"a kernel's uid cannot start {sys.executable}: {(proc.stderr.strip().splitlines() or ['?'])[-1]}"
+    return None
+
+
 def real_data_root() -> Path | None:
     """COURSE_DATA_DIR when set, else ../shared/data beside the repository, else None."""
     env = os.environ.get("COURSE_DATA_DIR")
